@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "divergence",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "divergence", targets: ["divergence"]),
+        .library(name: "DivergenceKit", targets: ["DivergenceKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "DivergenceCore"),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+        .target(name: "DivergenceCatalogue", dependencies: ["DivergenceCore", "CSQLite", "Yams"]),
+        .target(name: "DivergenceManifests", dependencies: ["DivergenceCore", "Yams"]),
+        .target(name: "DivergenceRules", dependencies: ["DivergenceCore"]),
+        .target(name: "DivergenceReports", dependencies: ["DivergenceCore"]),
+        .target(
+            name: "DivergenceKit",
+            dependencies: [
+                "DivergenceCore", "DivergenceCatalogue", "DivergenceManifests",
+                "DivergenceRules", "DivergenceReports", "Yams",
+            ]
+        ),
+        .executableTarget(
+            name: "divergence",
+            dependencies: [
+                "DivergenceKit", "DivergenceCore", "DivergenceCatalogue", "DivergenceReports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "DivergenceManifestsTests", dependencies: ["DivergenceManifests"]),
+        .testTarget(name: "DivergenceRulesTests", dependencies: ["DivergenceRules", "DivergenceManifests"]),
+        .testTarget(name: "DivergenceCatalogueTests", dependencies: ["DivergenceCatalogue", "DivergenceKit"]),
+        .testTarget(name: "DivergenceKitTests", dependencies: ["DivergenceKit"]),
+        .testTarget(name: "DivergenceCLITests", dependencies: ["DivergenceKit"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

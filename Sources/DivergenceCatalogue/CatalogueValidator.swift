@@ -1,0 +1,66 @@
+import DivergenceCore
+import Foundation
+
+/// The structural checks of `divergence db validate`: everything that can be checked without
+/// running a rule (examples are run by `DivergenceKit.ExampleVerifier`).
+public enum CatalogueValidator {
+    static let idPattern = try! NSRegularExpression(pattern: "^[a-z0-9]+(-[a-z0-9]+)*\\.[a-z0-9]+([-.][a-z0-9]+)*$")
+    static let datePattern = try! NSRegularExpression(pattern: "^\\d{4}-\\d{2}-\\d{2}$")
+
+    static func matches(_ regex: NSRegularExpression, _ s: String) -> Bool {
+        regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+    }
+
+    public static func validate(_ source: CatalogueSource) -> [CatalogueIssue] {
+        var issues = source.issues
+        var pointsById: [String: DivergencePoint] = [:]
+        let root = source.roots.first ?? ""
+        for point in source.points {
+            let file = root.isEmpty ? point.file : root + "/" + point.file
+            func add(_ message: String) { issues.append(CatalogueIssue(file: file, line: 1, message: "point \(point.id): \(message)")) }
+            if pointsById[point.id] != nil { add("duplicate id (also in \(pointsById[point.id]!.file))") }
+            pointsById[point.id] = point
+            if !matches(idPattern, point.id) { add("id must look like <domain>.<slug>") }
+            if !point.id.hasPrefix(point.domain.rawValue + ".") { add("id must start with its domain '\(point.domain.rawValue).'") }
+            let expectedFile = "catalogue/\(point.domain.rawValue)/\(point.id.dropFirst(point.domain.rawValue.count + 1)).yaml"
+            if point.file.hasPrefix("catalogue/") && point.file != expectedFile { add("file should be \(expectedFile)") }
+            for platform in Platform.clouds {
+                guard let side = point.platforms[platform] else {
+                    add("missing platform \(platform.rawValue)")
+                    continue
+                }
+                if side.behaviour.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { add("platform \(platform.rawValue) has no behaviour") }
+                if !point.sources.contains(where: { $0.platform == platform.rawValue }) {
+                    add("no source for \(platform.rawValue) (each cloud needs at least one official URL)")
+                }
+            }
+            for from in Platform.clouds {
+                for to in Platform.clouds where from != to {
+                    let found = point.pairs.filter { $0.from == from && $0.to == to }
+                    if found.isEmpty { add("missing pair \(from.rawValue)→\(to.rawValue)") }
+                    if found.count > 1 { add("pair \(from.rawValue)→\(to.rawValue) given twice") }
+                }
+            }
+            for pair in point.pairs where pair.from == pair.to { add("pair \(pair.from.rawValue)→\(pair.to.rawValue) has the same platform twice") }
+            for s in point.sources {
+                if !s.url.hasPrefix("https://") { add("source '\(s.url)' is not an https URL") }
+                if !(Platform(rawValue: s.platform) != nil || s.platform == "kubernetes" || s.platform == "all") {
+                    add("source platform '\(s.platform)' is not aws, azure, gcp, local, kubernetes or all")
+                }
+            }
+            if !matches(datePattern, point.verified) { add("verified must be a date YYYY-MM-DD") }
+        }
+        var rulesById: [String: Rule] = [:]
+        for rule in source.rules {
+            func add(_ message: String) { issues.append(CatalogueIssue(file: rule.file, line: rule.line, message: "rule \(rule.id): \(message)")) }
+            if let other = rulesById[rule.id] { add("duplicate id (also at \(other.file):\(other.line))") }
+            rulesById[rule.id] = rule
+            if pointsById[rule.point] == nil { add("names unknown divergence point '\(rule.point)'") }
+            if !rule.id.hasPrefix(rule.owner.rawValue + ".") { add("id must start with its platform '\(rule.owner.rawValue).'") }
+            if rule.examples.fire.isEmpty { add("needs at least one examples.fire manifest") }
+            if rule.examples.pass.isEmpty { add("needs at least one examples.pass manifest") }
+            if rule.message.isEmpty { add("needs a message") }
+        }
+        return issues
+    }
+}

@@ -1,0 +1,69 @@
+/// A construct in a manifest that ties a workload to a cloud, assessed for one target.
+public struct Finding: Sendable, Codable, Hashable {
+    public var ruleId: String
+    public var divergenceId: String
+    public var domain: Domain
+    public var severity: Severity
+    public var confidence: Confidence
+    public var score: Double
+    public var equivalence: Equivalence
+    /// The platform that owns the construct (`neutral` for portable-looking constructs).
+    public var owner: String
+    /// The platform this finding was assessed for.
+    public var target: Platform
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var resource: ResourceRef
+    public var path: String
+    public var evidence: String
+    public var message: String
+    public var remediation: String
+    public var references: [String]
+    /// Estimated engineering hours for this pair (catalogue `effort`).
+    public var effort: Double
+    /// Title of the divergence point, for people.
+    public var title: String
+
+    public init(ruleId: String, divergenceId: String, domain: Domain, severity: Severity, confidence: Confidence,
+                score: Double, equivalence: Equivalence, owner: String, target: Platform, file: String,
+                line: Int, column: Int, resource: ResourceRef, path: String, evidence: String, message: String,
+                remediation: String, references: [String], effort: Double, title: String) {
+        self.ruleId = ruleId; self.divergenceId = divergenceId; self.domain = domain; self.severity = severity
+        self.confidence = confidence; self.score = score; self.equivalence = equivalence; self.owner = owner
+        self.target = target; self.file = file; self.line = line; self.column = column; self.resource = resource
+        self.path = path; self.evidence = evidence; self.message = message; self.remediation = remediation
+        self.references = references; self.effort = effort; self.title = title
+    }
+
+    /// A fingerprint that survives line moves: rule, file, resource and path, never the line.
+    public var fingerprint: String {
+        "\(ruleId)|\(target.rawValue)|\(file)|\(resource.kind)/\(resource.namespace ?? "")/\(resource.name)|\(path)"
+    }
+}
+
+/// Overall migration-risk level derived from a score.
+public enum RiskLevel: String, Sendable, Codable, CaseIterable {
+    case low, moderate, high, critical
+
+    /// Thresholds are documented in docs/risk-model.md.
+    public init(score: Int) {
+        switch score {
+        case ..<25: self = .low
+        case ..<50: self = .moderate
+        case ..<75: self = .high
+        default: self = .critical
+        }
+    }
+}
+
+/// A rule match suppressed by an annotation or by configuration, with the reason given.
+public struct SuppressedFinding: Sendable, Codable, Hashable {
+    public var finding: Finding
+    public var reason: String
+    public var source: String
+
+    public init(finding: Finding, reason: String, source: String) {
+        self.finding = finding; self.reason = reason; self.source = source
+    }
+}

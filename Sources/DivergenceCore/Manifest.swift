@@ -1,0 +1,113 @@
+/// A 1-based line and column in a source file.
+public struct SourceLocation: Sendable, Codable, Hashable, Comparable {
+    public var line: Int
+    public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line; self.column = column
+    }
+
+    public static func < (lhs: SourceLocation, rhs: SourceLocation) -> Bool {
+        (lhs.line, lhs.column) < (rhs.line, rhs.column)
+    }
+}
+
+/// A YAML/JSON node that remembers where it was written.
+public struct ManifestNode: Sendable, Hashable {
+    public indirect enum Value: Sendable, Hashable {
+        case scalar(String)
+        case mapping([Entry])
+        case sequence([ManifestNode])
+    }
+
+    /// One key/value pair of a mapping; the key keeps its own location.
+    public struct Entry: Sendable, Hashable {
+        public var key: String
+        public var keyLocation: SourceLocation
+        public var value: ManifestNode
+
+        public init(key: String, keyLocation: SourceLocation, value: ManifestNode) {
+            self.key = key; self.keyLocation = keyLocation; self.value = value
+        }
+    }
+
+    public var value: Value
+    public var location: SourceLocation
+
+    public init(_ value: Value, at location: SourceLocation) {
+        self.value = value; self.location = location
+    }
+
+    public var scalar: String? {
+        if case .scalar(let s) = value { return s }
+        return nil
+    }
+
+    public var entries: [Entry]? {
+        if case .mapping(let e) = value { return e }
+        return nil
+    }
+
+    public var items: [ManifestNode]? {
+        if case .sequence(let n) = value { return n }
+        return nil
+    }
+
+    /// The entry with key `key`, if this node is a mapping that has it.
+    public func entry(_ key: String) -> Entry? {
+        entries?.first { $0.key == key }
+    }
+
+    public subscript(key: String) -> ManifestNode? {
+        entry(key)?.value
+    }
+}
+
+/// Identifies a Kubernetes object for people and reports.
+public struct ResourceRef: Sendable, Codable, Hashable, Comparable, CustomStringConvertible {
+    public var apiVersion: String
+    public var kind: String
+    public var namespace: String?
+    public var name: String
+
+    public init(apiVersion: String, kind: String, namespace: String?, name: String) {
+        self.apiVersion = apiVersion; self.kind = kind; self.namespace = namespace; self.name = name
+    }
+
+    /// The API group (`""` for the core group).
+    public var group: String {
+        guard let slash = apiVersion.firstIndex(of: "/") else { return "" }
+        return String(apiVersion[..<slash])
+    }
+
+    public var description: String {
+        if let namespace { return "\(kind)/\(namespace)/\(name)" }
+        return "\(kind)/\(name)"
+    }
+
+    public static func < (lhs: ResourceRef, rhs: ResourceRef) -> Bool {
+        (lhs.kind, lhs.namespace ?? "", lhs.name) < (rhs.kind, rhs.namespace ?? "", rhs.name)
+    }
+}
+
+/// A Kubernetes object read from a file, with its source position.
+public struct LocatedResource: Sendable, Hashable {
+    public var ref: ResourceRef
+    /// The path as the user gave it (`-` for standard input).
+    public var file: String
+    /// 0-based index among the non-empty documents of the file.
+    public var document: Int
+    /// Where the object starts (its first key).
+    public var location: SourceLocation
+    /// Where `kind:` is written; findings without a more precise node point here.
+    public var kindLocation: SourceLocation
+    public var root: ManifestNode
+    /// The template file named by a `# Source:` comment of rendered Helm output, if any.
+    public var renderedFrom: String?
+
+    public init(ref: ResourceRef, file: String, document: Int, location: SourceLocation,
+                kindLocation: SourceLocation, root: ManifestNode, renderedFrom: String? = nil) {
+        self.ref = ref; self.file = file; self.document = document; self.location = location
+        self.kindLocation = kindLocation; self.root = root; self.renderedFrom = renderedFrom
+    }
+}

@@ -1,0 +1,181 @@
+/// A declarative detection rule: which resources to look at, what to look for, and which
+/// divergence point a match reveals.
+public struct Rule: Sendable, Codable, Hashable {
+    public var id: String
+    public var point: String
+    public var owner: ConstructOwner
+    public var confidence: Confidence
+    public var message: String
+    public var remediation: String?
+    public var kinds: [KindSelector]
+    public var condition: Condition
+    public var examples: RuleExamples
+    /// Where the rule is defined, for validation messages.
+    public var file: String
+    public var line: Int
+
+    public init(id: String, point: String, owner: ConstructOwner, confidence: Confidence, message: String,
+                remediation: String? = nil, kinds: [KindSelector], condition: Condition,
+                examples: RuleExamples = RuleExamples(), file: String = "", line: Int = 0) {
+        self.id = id; self.point = point; self.owner = owner; self.confidence = confidence
+        self.message = message; self.remediation = remediation; self.kinds = kinds
+        self.condition = condition; self.examples = examples; self.file = file; self.line = line
+    }
+}
+
+/// Manifests a rule must fire on and must not fire on; executed as tests.
+public struct RuleExamples: Sendable, Codable, Hashable {
+    public var fire: [String]
+    public var pass: [String]
+
+    public init(fire: [String] = [], pass: [String] = []) {
+        self.fire = fire; self.pass = pass
+    }
+}
+
+/// Selects resources by kind and API group.
+///
+/// Written as `Kind`, `group/Kind`, `group/*` (any kind in a group), a group glob such as
+/// `*.k8s.aws/*`, `$workload` (every kind with a pod spec) or `*`.
+public struct KindSelector: Sendable, Codable, Hashable, CustomStringConvertible {
+    /// `nil` matches any kind.
+    public var kind: String?
+    /// `nil` matches any group; otherwise a glob (`*` matches any run of characters).
+    public var group: String?
+
+    /// Kinds that carry a pod spec at a known place.
+    public static let workloadKinds = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
+                                       "ReplicationController", "Job", "CronJob"]
+
+    public init(kind: String?, group: String?) {
+        self.kind = kind; self.group = group
+    }
+
+    /// Parses the written form; `$workload` expands to several selectors.
+    public static func parse(_ text: String) -> [KindSelector] {
+        if text == "$workload" { return workloadKinds.map { KindSelector(kind: $0, group: nil) } }
+        if text == "*" { return [KindSelector(kind: nil, group: nil)] }
+        if let slash = text.lastIndex(of: "/") {
+            let group = String(text[..<slash])
+            let kind = String(text[text.index(after: slash)...])
+            return [KindSelector(kind: kind == "*" ? nil : kind, group: group)]
+        }
+        return [KindSelector(kind: text, group: nil)]
+    }
+
+    public var description: String {
+        switch (group, kind) {
+        case (nil, nil): "*"
+        case (nil, let k?): k
+        case (let g?, nil): "\(g)/*"
+        case (let g?, let k?): "\(g)/\(k)"
+        }
+    }
+}
+
+/// A match condition over one resource.
+public indirect enum Condition: Sendable, Codable, Hashable {
+    /// The nodes at `path` (optionally the entries of a mapping whose key passes `key`) whose
+    /// value passes `value`.
+    case field(path: FieldPath, key: KeyTest?, value: ValueTest?)
+    case all([Condition])
+    case any([Condition])
+    case not(Condition)
+}
+
+/// A test on mapping keys.
+public enum KeyTest: Sendable, Codable, Hashable {
+    case equals(String)
+    case prefix(String)
+    case pattern(String)
+}
+
+/// A test on a scalar value (or on presence).
+public enum ValueTest: Sendable, Codable, Hashable {
+    case equals(String)
+    case oneOf([String])
+    case pattern(String)
+    case contains(String)
+    case absent
+}
+
+/// A path into a manifest: dotted keys, `["quoted.keys"]`, `[n]`, `[*]`, `*`, with the
+/// `$pod`, `$podMeta` and `$containers` roots.
+public struct FieldPath: Sendable, Codable, Hashable, CustomStringConvertible {
+    public enum Root: String, Sendable, Codable, Hashable {
+        case document, pod = "$pod", podMeta = "$podMeta", containers = "$containers"
+    }
+
+    public enum Step: Sendable, Codable, Hashable {
+        case key(String)
+        case index(Int)
+        case anyIndex
+        case anyKey
+    }
+
+    public var root: Root
+    public var steps: [Step]
+    public var text: String
+
+    public init(root: Root, steps: [Step], text: String) {
+        self.root = root; self.steps = steps; self.text = text
+    }
+
+    public var description: String { text }
+
+    public struct ParseError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    /// Parses the written form of a path.
+    public static func parse(_ text: String) throws -> FieldPath {
+        var root = Root.document
+        var rest = Substring(text)
+        for candidate in [Root.podMeta, .pod, .containers] where rest.hasPrefix(candidate.rawValue) {
+            let after = rest.dropFirst(candidate.rawValue.count)
+            if after.isEmpty || after.first == "." || after.first == "[" {
+                root = candidate
+                rest = after
+                break
+            }
+        }
+        var steps: [Step] = []
+        var i = rest.startIndex
+        func fail(_ why: String) -> ParseError { ParseError(description: "invalid field path '\(text)': \(why)") }
+        while i < rest.endIndex {
+            let c = rest[i]
+            if c == "." {
+                i = rest.index(after: i)
+                continue
+            }
+            if c == "[" {
+                let close = rest[i...].firstIndex(of: "]")
+                guard var end = close else { throw fail("missing ']'") }
+                let inner = rest[rest.index(after: i)..<end]
+                if inner.first == "\"" {
+                    // Quoted key: find the closing quote followed by ']' (keys may contain ']').
+                    guard let q = rest[rest.index(i, offsetBy: 2)...].firstIndex(of: "\"") else { throw fail("missing closing quote") }
+                    let after = rest.index(after: q)
+                    guard after < rest.endIndex, rest[after] == "]" else { throw fail("expected ']' after quoted key") }
+                    steps.append(.key(String(rest[rest.index(i, offsetBy: 2)..<q])))
+                    end = after
+                } else if inner == "*" {
+                    steps.append(.anyIndex)
+                } else if let n = Int(inner), n >= 0 {
+                    steps.append(.index(n))
+                } else {
+                    throw fail("'[\(inner)]' is neither an index, [*] nor a quoted key")
+                }
+                i = rest.index(after: end)
+                continue
+            }
+            var j = i
+            while j < rest.endIndex, rest[j] != ".", rest[j] != "[" { j = rest.index(after: j) }
+            let name = String(rest[i..<j])
+            steps.append(name == "*" ? .anyKey : .key(name))
+            i = j
+        }
+        if root == .document && steps.isEmpty { throw fail("empty path") }
+        return FieldPath(root: root, steps: steps, text: text)
+    }
+}

@@ -1,0 +1,134 @@
+import DivergenceCatalogue
+import DivergenceCore
+import DivergenceManifests
+import DivergenceReports
+import DivergenceRules
+import Foundation
+
+/// What to check and for which move.
+public struct CheckOptions: Sendable {
+    public var paths: [String]
+    public var from: Platform?
+    public var to: [Platform]
+
+    public init(paths: [String], from: Platform? = nil, to: [Platform]) {
+        self.paths = paths; self.from = from; self.to = to
+    }
+}
+
+/// The main job: read manifests, match rules, assess each target, score, and build the report.
+public struct CheckRun: Sendable {
+    public static let toolVersion = "0.1.0"
+
+    public let catalogue: Catalogue
+    public let engine: RuleEngine
+    public let unassessedDetector: UnassessedDetector
+    public var loader = ManifestLoader()
+
+    public init(catalogue: Catalogue) throws {
+        self.catalogue = catalogue
+        engine = try catalogue.engine()
+        unassessedDetector = try UnassessedDetector(prefixes: catalogue.prefixes)
+    }
+
+    /// Runs the check; `stdin` is read only if `-` is among the paths.
+    public func run(_ options: CheckOptions, stdin: @escaping @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() }) -> CheckReport {
+        let manifests = loader.load(paths: options.paths, stdin: stdin)
+        return assess(manifests, options: options)
+    }
+
+    /// Assesses already-loaded manifests.
+    public func assess(_ manifests: ManifestSet, options: CheckOptions) -> CheckReport {
+        // Match every resource once; assessment per target reuses the matches.
+        let perResource = ConcurrentMap.map(manifests.resources) { resource -> ([RuleMatch], [UnassessedConstruct]) in
+            let matches = engine.matches(in: resource)
+            return (matches, unassessedDetector.unassessed(in: resource, covered: matches))
+        }
+        let matches = perResource.flatMap(\.0)
+        let unassessed = perResource.flatMap(\.1)
+
+        let (from, inferred, reason) = Self.source(given: options.from, matches: matches, unassessed: unassessed)
+        let assessor = Assessor(points: catalogue.points, from: from)
+        var assessments: [TargetAssessment] = []
+        for target in options.to {
+            assessments.append(assessor.assess(matches: matches, unassessed: unassessed, target: target))
+        }
+        let findings = assessments.flatMap(\.findings).sorted(by: Assessor.order)
+        let suppressed = assessments.flatMap(\.suppressed)
+
+        var ranked = assessments.map { a -> CheckReport.TargetSummary in
+            let score = RiskModel.aggregate(a.findings.map(\.score))
+            return CheckReport.TargetSummary(to: a.target, rank: 0, score: score, level: RiskLevel(score: score),
+                                             findings: a.findings.count, effort: Self.effort(a.findings))
+        }
+        ranked.sort { ($0.score, $0.effort, $0.to) < ($1.score, $1.effort, $1.to) }
+        for i in ranked.indices { ranked[i].rank = i + 1 }
+
+        var bySeverity = Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0.rawValue, 0) })
+        for f in findings { bySeverity[f.severity.rawValue, default: 0] += 1 }
+        var byDomain: [String: CheckReport.DomainSummary] = [:]
+        for (domain, group) in Dictionary(grouping: findings, by: \.domain) {
+            byDomain[domain.rawValue] = .init(findings: group.count, score: RiskModel.aggregate(group.map(\.score)), effort: Self.effort(group))
+        }
+        let score = RiskModel.aggregate(findings.map(\.score))
+        let summary = CheckReport.Summary(
+            score: score, level: RiskLevel(score: score), files: manifests.files, documents: manifests.documents,
+            resources: manifests.resources.count, findings: findings.count, suppressed: suppressed.count,
+            bySeverity: bySeverity, byDomain: byDomain, effort: Self.effort(findings))
+
+        var resources: [CheckReport.ResourceSummary] = []
+        let byResource = Dictionary(grouping: findings) { "\($0.file)\u{0}\($0.resource)" }
+        for resource in manifests.resources {
+            guard let group = byResource["\(resource.file)\u{0}\(resource.ref)"] else { continue }
+            resources.append(.init(ref: resource.ref, file: resource.file, line: resource.location.line,
+                                   score: RiskModel.aggregate(group.map(\.score)), findings: group.count))
+        }
+        let coverage = CheckReport.Coverage(
+            skipped: manifests.skipped.map { .init(file: $0.file, line: $0.line, reason: $0.reason) },
+            errors: manifests.errors.map { .init(file: $0.file, line: $0.line, message: $0.message) })
+        return CheckReport(
+            tool: .init(name: "divergence", version: Self.toolVersion),
+            catalogue: .init(version: catalogue.info.version, sha256: catalogue.info.sha256,
+                             points: catalogue.info.points, rules: catalogue.info.rules),
+            from: from, fromInferred: inferred, fromReason: reason, to: options.to, summary: summary,
+            targets: ranked, findings: findings, suppressed: suppressed.map(CheckReport.Suppressed.init),
+            resources: resources, coverage: coverage)
+    }
+
+    static func effort(_ findings: [Finding]) -> Double {
+        (findings.reduce(0) { $0 + $1.effort } * 10).rounded() / 10
+    }
+
+    /// The source platform: as given, or the platform that owns most of the constructs found.
+    static func source(given: Platform?, matches: [RuleMatch], unassessed: [UnassessedConstruct]) -> (Platform?, Bool, String?) {
+        if let given { return (given, false, nil) }
+        var counts: [Platform: Int] = [:]
+        for match in matches {
+            if case .platform(let p) = match.rule.owner { counts[p, default: 0] += 1 }
+        }
+        for construct in unassessed { counts[construct.platform, default: 0] += 1 }
+        guard let best = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else {
+            return (nil, true, "--from not given and no cloud-specific construct found: source unknown, portable constructs are assessed at their worst for each target")
+        }
+        let detail = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+        return (best.key, true, "--from inferred as \(best.key.rawValue) from the constructs found (\(detail))")
+    }
+}
+
+/// Maps an array concurrently, keeping the order.
+enum ConcurrentMap {
+    static func map<T: Sendable, R: Sendable>(_ input: [T], _ transform: @Sendable (T) -> R) -> [R] {
+        guard input.count > 1 else { return input.map(transform) }
+        let slots = Slots<R>(count: input.count)
+        DispatchQueue.concurrentPerform(iterations: input.count) { slots.set($0, transform(input[$0])) }
+        return slots.values
+    }
+
+    private final class Slots<R>: @unchecked Sendable {
+        private var storage: [R?]
+        private let lock = NSLock()
+        init(count: Int) { storage = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ value: R) { lock.lock(); storage[i] = value; lock.unlock() }
+        var values: [R] { lock.lock(); defer { lock.unlock() }; return storage.map { $0! } }
+    }
+}

@@ -1,0 +1,320 @@
+import DivergenceCore
+import Foundation
+import Yams
+
+/// Why an input, or one document of it, was not analysed.
+public struct SkippedInput: Sendable, Codable, Hashable {
+    public var file: String
+    public var line: Int?
+    public var reason: String
+
+    public init(file: String, line: Int? = nil, reason: String) {
+        self.file = file; self.line = line; self.reason = reason
+    }
+}
+
+/// An input that could not be read or parsed.
+public struct InputError: Sendable, Codable, Hashable, Error, CustomStringConvertible {
+    public var file: String
+    public var line: Int?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, message: String) {
+        self.file = file; self.line = line; self.message = message
+    }
+
+    public var description: String {
+        if let line { return "\(file):\(line): \(message)" }
+        return "\(file): \(message)"
+    }
+}
+
+/// Everything read from a set of inputs, in a deterministic order (by file, then document).
+public struct ManifestSet: Sendable {
+    public var files: Int = 0
+    public var documents: Int = 0
+    public var resources: [LocatedResource] = []
+    public var skipped: [SkippedInput] = []
+    public var errors: [InputError] = []
+
+    public init() {}
+
+    mutating func append(_ other: ManifestSet) {
+        files += other.files
+        documents += other.documents
+        resources += other.resources
+        skipped += other.skipped
+        errors += other.errors
+    }
+}
+
+/// Reads Kubernetes manifests from files, directories and standard input.
+///
+/// Files are parsed concurrently; results keep the order of the inputs. A file that cannot be
+/// read or parsed becomes an `InputError` and the other files are still read.
+public struct ManifestLoader: Sendable {
+    /// File extensions a directory scan picks up.
+    public static let extensions: Set<String> = ["yaml", "yml", "json"]
+    /// Upper bound on nodes one document may expand to (alias bombs stop here).
+    public var maxNodesPerDocument = 2_000_000
+    /// Upper bound on nesting depth (deeper documents are refused, never overflow the stack).
+    public var maxDepth = 512
+
+    public init() {}
+
+    /// Expands `paths` into the files to read: a directory recursively (hidden entries and
+    /// symlink loops skipped), a file as given, `-` as standard input.
+    public func expand(paths: [String]) -> (files: [String], errors: [InputError]) {
+        var files: [String] = []
+        var errors: [InputError] = []
+        let fm = FileManager.default
+        for path in paths {
+            if path == "-" { files.append(path); continue }
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDir) else {
+                errors.append(InputError(file: path, message: "no such file or directory"))
+                continue
+            }
+            if isDir.boolValue {
+                var visited = Set<String>()
+                walk(directory: path, into: &files, errors: &errors, visited: &visited)
+            } else {
+                files.append(path)
+            }
+        }
+        return (files, errors)
+    }
+
+    private func walk(directory: String, into files: inout [String], errors: inout [InputError], visited: inout Set<String>) {
+        let real = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        guard visited.insert(real).inserted else { return }
+        let fm = FileManager.default
+        let names: [String]
+        do {
+            names = try fm.contentsOfDirectory(atPath: directory).sorted()
+        } catch {
+            errors.append(InputError(file: directory, message: "cannot read directory: permission denied or not readable"))
+            return
+        }
+        for name in names where !name.hasPrefix(".") {
+            let child = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            var isDir: ObjCBool = false
+            guard fm.fileExists(atPath: child, isDirectory: &isDir) else { continue }
+            if isDir.boolValue {
+                walk(directory: child, into: &files, errors: &errors, visited: &visited)
+            } else if Self.extensions.contains((name as NSString).pathExtension.lowercased()) {
+                files.append(child)
+            }
+        }
+    }
+
+    /// Loads every input; `stdin` is read only when `-` is among the paths.
+    public func load(paths: [String], stdin: @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() }) -> ManifestSet {
+        let (files, expandErrors) = expand(paths: paths)
+        var result = ManifestSet()
+        result.errors = expandErrors
+        let slots = ResultSlots(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            let file = files[index]
+            let data: Data?
+            if file == "-" {
+                data = stdin()
+            } else {
+                data = FileManager.default.contents(atPath: file)
+            }
+            guard let data else {
+                var failed = ManifestSet()
+                failed.files = 1
+                failed.errors = [InputError(file: file, message: "cannot read file (permission denied or not a regular file)")]
+                slots.set(index, failed)
+                return
+            }
+            slots.set(index, load(data: data, file: file))
+        }
+        for part in slots.values { result.append(part) }
+        return result
+    }
+
+    /// Loads one file's bytes.
+    public func load(data: Data, file: String) -> ManifestSet {
+        var result = ManifestSet()
+        result.files = 1
+        if data.isEmpty {
+            result.skipped.append(SkippedInput(file: file, reason: "empty file"))
+            return result
+        }
+        if data.prefix(8192).contains(0) {
+            result.skipped.append(SkippedInput(file: file, reason: "binary file (contains NUL bytes)"))
+            return result
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            result.errors.append(InputError(file: file, message: "not valid UTF-8 text"))
+            return result
+        }
+        return load(text: text, file: file)
+    }
+
+    /// Loads one file's text.
+    public func load(text: String, file: String) -> ManifestSet {
+        var result = ManifestSet()
+        result.files = 1
+        if let line = Self.templateLine(in: text) {
+            result.skipped.append(SkippedInput(file: file, line: line,
+                reason: "unrendered template ({{ … }}): render it first and pipe the output in, e.g. `helm template CHART | divergence check - --to …`"))
+            return result
+        }
+        let sources = Self.helmSourceComments(in: text)
+        do {
+            let parser = try Parser(yaml: text, resolver: .basic, encoding: .utf8)
+            var index = 0
+            while let node = try parser.nextRoot() {
+                var budget = maxNodesPerDocument
+                let converted = try convert(node, depth: 0, budget: &budget)
+                if case .scalar(let s) = converted.value, s.isEmpty { continue }
+                defer { index += 1 }
+                result.documents += 1
+                let renderedFrom = sources.last { $0.line <= converted.location.line }?.source
+                expand(document: converted, file: file, index: index, renderedFrom: renderedFrom, into: &result)
+            }
+        } catch let error as YamlError {
+            let (line, message) = Self.describe(error)
+            if text.contains("{{") {
+                result.skipped.append(SkippedInput(file: file, line: line,
+                    reason: "looks like an unrendered template ({{ … }}) and is not valid YAML: render it first (`helm template`) and pipe the output in"))
+            } else {
+                result.errors.append(InputError(file: file, line: line, message: message))
+            }
+        } catch let error as InputError {
+            result.errors.append(InputError(file: file, line: error.line, message: error.message))
+        } catch {
+            result.errors.append(InputError(file: file, message: "\(error)"))
+        }
+        return result
+    }
+
+    /// Turns one parsed document into resources, expanding `kind: List`.
+    private func expand(document: ManifestNode, file: String, index: Int, renderedFrom: String?, into result: inout ManifestSet) {
+        guard document.entries != nil else {
+            result.skipped.append(SkippedInput(file: file, line: document.location.line,
+                reason: "document \(index + 1) is not a mapping, so not a Kubernetes object"))
+            return
+        }
+        let apiVersion = document["apiVersion"]?.scalar
+        let kind = document["kind"]?.scalar
+        guard let apiVersion, let kind, !apiVersion.isEmpty, !kind.isEmpty else {
+            result.skipped.append(SkippedInput(file: file, line: document.location.line,
+                reason: "document \(index + 1) has no apiVersion/kind, so not a Kubernetes object (Helm values, CI or other configuration)"))
+            return
+        }
+        if kind.hasSuffix("List"), let items = document["items"]?.items {
+            for item in items {
+                expand(document: item, file: file, index: index, renderedFrom: renderedFrom, into: &result)
+            }
+            return
+        }
+        let metadata = document["metadata"]
+        let name = metadata?["name"]?.scalar ?? metadata?["generateName"]?.scalar ?? "(unnamed)"
+        let namespace = metadata?["namespace"]?.scalar
+        let ref = ResourceRef(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name)
+        let kindLocation = document.entry("kind")?.keyLocation ?? document.location
+        result.resources.append(LocatedResource(ref: ref, file: file, document: index, location: document.location,
+                                                kindLocation: kindLocation, root: document, renderedFrom: renderedFrom))
+    }
+
+    private func convert(_ node: Node, depth: Int, budget: inout Int) throws -> ManifestNode {
+        budget -= 1
+        let location = node.mark.map { SourceLocation(line: $0.line, column: $0.column) } ?? SourceLocation(line: 1, column: 1)
+        guard budget >= 0 else {
+            throw InputError(file: "", line: location.line,
+                message: "document expands to more than \(maxNodesPerDocument) nodes (an alias-expansion bomb?); skipped")
+        }
+        guard depth < maxDepth else {
+            throw InputError(file: "", line: location.line, message: "nesting deeper than \(maxDepth) levels; skipped")
+        }
+        switch node {
+        case .scalar(let scalar):
+            // A plain `~`/`null`/empty scalar is YAML null; keep its text, the matcher compares text.
+            return ManifestNode(.scalar(scalar.string), at: location)
+        case .mapping(let mapping):
+            var entries: [ManifestNode.Entry] = []
+            entries.reserveCapacity(mapping.count)
+            for (key, value) in mapping {
+                let keyLocation = key.mark.map { SourceLocation(line: $0.line, column: $0.column) } ?? location
+                let keyText = key.scalar?.string ?? "\(key)"
+                // Merge keys (`<<`) splice the merged mapping's entries in, as YAML 1.1 does.
+                if keyText == "<<", key.scalar?.style == .plain {
+                    let merged = try convert(value, depth: depth + 1, budget: &budget)
+                    for entry in merged.entries ?? merged.items?.flatMap({ $0.entries ?? [] }) ?? []
+                    where !entries.contains(where: { $0.key == entry.key }) {
+                        entries.append(entry)
+                    }
+                    continue
+                }
+                entries.append(ManifestNode.Entry(key: keyText, keyLocation: keyLocation,
+                                                  value: try convert(value, depth: depth + 1, budget: &budget)))
+            }
+            return ManifestNode(.mapping(entries), at: location)
+        case .sequence(let sequence):
+            var items: [ManifestNode] = []
+            items.reserveCapacity(sequence.count)
+            for item in sequence { items.append(try convert(item, depth: depth + 1, budget: &budget)) }
+            return ManifestNode(.sequence(items), at: location)
+        case .alias(let alias):
+            return ManifestNode(.scalar("*\(alias)"), at: location)
+        }
+    }
+
+    /// The first line that starts with a template directive, if any.
+    static func templateLine(in text: String) -> Int? {
+        var line = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            line += 1
+            let trimmed = raw.drop { $0 == " " || $0 == "\t" }
+            if trimmed.hasPrefix("{{") { return line }
+            if trimmed.hasPrefix("- {{") { return line }
+        }
+        return nil
+    }
+
+    /// `# Source: chart/templates/x.yaml` comments that `helm template` writes before each document.
+    static func helmSourceComments(in text: String) -> [(line: Int, source: String)] {
+        guard text.contains("# Source: ") else { return [] }
+        var found: [(Int, String)] = []
+        var line = 0
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            line += 1
+            if raw.hasPrefix("# Source: ") {
+                found.append((line, String(raw.dropFirst("# Source: ".count)).trimmingCharacters(in: .whitespaces)))
+            }
+        }
+        return found
+    }
+
+    static func describe(_ error: YamlError) -> (Int?, String) {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+             .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let prefix = context.map { "\($0.text) " } ?? ""
+            return (mark.line, "invalid YAML: \(prefix)\(problem)")
+        case .reader(let problem, _, _, _):
+            return (nil, "cannot decode input: \(problem)")
+        default:
+            return (nil, "invalid YAML: \(error)")
+        }
+    }
+}
+
+/// Per-file results written from concurrent workers, read once all are done.
+private final class ResultSlots: @unchecked Sendable {
+    private var storage: [ManifestSet]
+    private let lock = NSLock()
+
+    init(count: Int) { storage = Array(repeating: ManifestSet(), count: count) }
+
+    func set(_ index: Int, _ value: ManifestSet) {
+        lock.lock(); storage[index] = value; lock.unlock()
+    }
+
+    var values: [ManifestSet] { lock.lock(); defer { lock.unlock() }; return storage }
+}

@@ -1,0 +1,150 @@
+import DivergenceCore
+
+/// Everything a `check` run found, ready to render. Built once; every format renders the same
+/// values, so scores are identical across formats.
+public struct CheckReport: Sendable, Codable {
+    public struct Tool: Sendable, Codable {
+        public var name: String
+        public var version: String
+        public init(name: String, version: String) { self.name = name; self.version = version }
+    }
+
+    public struct CatalogueIdentity: Sendable, Codable {
+        public var version: String
+        public var sha256: String
+        public var points: Int
+        public var rules: Int
+        public init(version: String, sha256: String, points: Int, rules: Int) {
+            self.version = version; self.sha256 = sha256; self.points = points; self.rules = rules
+        }
+    }
+
+    public struct DomainSummary: Sendable, Codable {
+        public var findings: Int
+        public var score: Int
+        public var effort: Double
+        public init(findings: Int, score: Int, effort: Double) { self.findings = findings; self.score = score; self.effort = effort }
+    }
+
+    public struct Summary: Sendable, Codable {
+        public var score: Int
+        public var level: RiskLevel
+        public var files: Int
+        public var documents: Int
+        public var resources: Int
+        public var findings: Int
+        public var suppressed: Int
+        public var bySeverity: [String: Int]
+        public var byDomain: [String: DomainSummary]
+        /// Estimated engineering hours, summed over findings.
+        public var effort: Double
+        public init(score: Int, level: RiskLevel, files: Int, documents: Int, resources: Int, findings: Int, suppressed: Int,
+                    bySeverity: [String: Int], byDomain: [String: DomainSummary], effort: Double) {
+            self.score = score; self.level = level; self.files = files; self.documents = documents; self.resources = resources
+            self.findings = findings; self.suppressed = suppressed; self.bySeverity = bySeverity; self.byDomain = byDomain
+            self.effort = effort
+        }
+    }
+
+    /// One target of a multi-target run, ranked by score then effort.
+    public struct TargetSummary: Sendable, Codable {
+        public var to: Platform
+        public var rank: Int
+        public var score: Int
+        public var level: RiskLevel
+        public var findings: Int
+        public var effort: Double
+        public init(to: Platform, rank: Int, score: Int, level: RiskLevel, findings: Int, effort: Double) {
+            self.to = to; self.rank = rank; self.score = score; self.level = level; self.findings = findings; self.effort = effort
+        }
+    }
+
+    public struct ResourceSummary: Sendable, Codable {
+        public var apiVersion: String
+        public var kind: String
+        public var namespace: String?
+        public var name: String
+        public var file: String
+        public var line: Int
+        public var score: Int
+        public var findings: Int
+        public init(ref: ResourceRef, file: String, line: Int, score: Int, findings: Int) {
+            apiVersion = ref.apiVersion; kind = ref.kind; namespace = ref.namespace; name = ref.name
+            self.file = file; self.line = line; self.score = score; self.findings = findings
+        }
+        public var ref: ResourceRef { ResourceRef(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name) }
+    }
+
+    public struct Skipped: Sendable, Codable {
+        public var file: String
+        public var line: Int?
+        public var reason: String
+        public init(file: String, line: Int?, reason: String) { self.file = file; self.line = line; self.reason = reason }
+    }
+
+    public struct InputProblem: Sendable, Codable {
+        public var file: String
+        public var line: Int?
+        public var message: String
+        public init(file: String, line: Int?, message: String) { self.file = file; self.line = line; self.message = message }
+    }
+
+    public struct Coverage: Sendable, Codable {
+        public var skipped: [Skipped]
+        public var errors: [InputProblem]
+        public init(skipped: [Skipped], errors: [InputProblem]) { self.skipped = skipped; self.errors = errors }
+    }
+
+    public struct Suppressed: Sendable, Codable {
+        public var ruleId: String
+        public var divergenceId: String
+        public var target: Platform
+        public var file: String
+        public var line: Int
+        public var resource: ResourceRef
+        public var path: String
+        public var reason: String
+        public var source: String
+        public init(_ s: SuppressedFinding) {
+            ruleId = s.finding.ruleId; divergenceId = s.finding.divergenceId; target = s.finding.target
+            file = s.finding.file; line = s.finding.line; resource = s.finding.resource; path = s.finding.path
+            reason = s.reason; source = s.source
+        }
+    }
+
+    public var schemaVersion = 1
+    public var tool: Tool
+    public var catalogue: CatalogueIdentity
+    public var from: Platform?
+    public var fromInferred: Bool
+    /// Why `from` was inferred as it was (or could not be), for people.
+    public var fromReason: String?
+    public var to: [Platform]
+    public var summary: Summary
+    public var targets: [TargetSummary]
+    public var findings: [Finding]
+    public var suppressed: [Suppressed]
+    public var resources: [ResourceSummary]
+    public var coverage: Coverage
+
+    public init(tool: Tool, catalogue: CatalogueIdentity, from: Platform?, fromInferred: Bool, fromReason: String?,
+                to: [Platform], summary: Summary, targets: [TargetSummary], findings: [Finding],
+                suppressed: [Suppressed], resources: [ResourceSummary], coverage: Coverage) {
+        self.tool = tool; self.catalogue = catalogue; self.from = from; self.fromInferred = fromInferred
+        self.fromReason = fromReason; self.to = to; self.summary = summary; self.targets = targets
+        self.findings = findings; self.suppressed = suppressed; self.resources = resources; self.coverage = coverage
+    }
+
+    /// Findings whose rule is `unassessed`: provider-owned constructs the catalogue does not know.
+    public var unassessed: [Finding] { findings.filter { $0.ruleId == "unassessed" } }
+}
+
+/// A format a report can be written in.
+public enum ReportFormat: String, Sendable, CaseIterable, Codable {
+    case text, json, markdown, sarif, html
+}
+
+/// Renders a report in one format.
+public protocol ReportRenderer: Sendable {
+    func render(_ report: CheckReport) throws -> String
+}

@@ -1,0 +1,76 @@
+import DivergenceCore
+import Foundation
+
+/// A Markdown runbook: score and what drove it, a table by domain, findings in the order the
+/// work is done, a checklist and the coverage. Every value from a manifest is escaped.
+public struct MarkdownReportRenderer: ReportRenderer {
+    public init() {}
+
+    func e(_ s: String) -> String { PointText.escapeMarkdown(s) }
+
+    /// Inline code that survives backticks in the value.
+    func code(_ s: String) -> String {
+        let flat = s.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "\\|")
+        let fence = flat.contains("``") ? "```" : flat.contains("`") ? "``" : "`"
+        return "\(fence) \(flat.replacingOccurrences(of: "<", with: "&lt;")) \(fence)"
+    }
+
+    public func render(_ report: CheckReport) throws -> String {
+        let s = report.summary
+        var out = "# Migration assessment: \(report.from?.rawValue ?? "unknown") → \(report.to.map(\.rawValue).joined(separator: ", "))\n\n"
+        if let reason = report.fromReason { out += "_\(e(reason))_\n\n" }
+        out += "**Risk score \(s.score)/100 (\(s.level.rawValue))**, estimated effort \(String(format: "%.1f", s.effort)) h. "
+        out += "\(s.files) files, \(s.resources) resources, \(s.findings) findings, \(s.suppressed) suppressed.\n\n"
+        let drivers = report.findings.sorted { ($0.score, $1.file, $1.line) > ($1.score, $0.file, $0.line) }.prefix(5)
+        if !drivers.isEmpty {
+            out += "The score is driven by:\n\n"
+            for d in drivers { out += "- \(String(format: "%.1f", d.score)) — `\(d.divergenceId)` on \(e(d.resource.description)) (\(e(d.file)):\(d.line))\n" }
+            out += "\n"
+        }
+        if report.targets.count > 1 {
+            out += "## Targets\n\n| Rank | Target | Score | Level | Findings | Effort (h) |\n|---|---|---|---|---|---|\n"
+            for t in report.targets { out += "| \(t.rank) | \(t.to.rawValue) | \(t.score) | \(t.level.rawValue) | \(t.findings) | \(String(format: "%.1f", t.effort)) |\n" }
+            out += "\n"
+        }
+        out += "## By domain\n\n| Domain | Findings | Score | Effort (h) |\n|---|---|---|---|\n"
+        for domain in Domain.workOrder {
+            guard let d = s.byDomain[domain.rawValue] else { continue }
+            out += "| \(domain.rawValue) | \(d.findings) | \(d.score) | \(String(format: "%.1f", d.effort)) |\n"
+        }
+        out += "\n## Findings\n\n"
+        for domain in Domain.workOrder {
+            let group = report.findings.filter { $0.domain == domain }
+            guard !group.isEmpty else { continue }
+            out += "### \(domain.rawValue)\n\n"
+            for f in group {
+                out += "#### \(f.severity.rawValue.uppercased()): \(e(f.title))\(report.to.count > 1 ? " (→ \(f.target.rawValue))" : "")\n\n"
+                out += "- **Where:** `\(e(f.file)):\(f.line)` — \(e(f.resource.description)), \(code(f.path))\n"
+                out += "- **Evidence:** \(code(f.evidence))\n"
+                out += "- **Point:** `\(f.divergenceId)` · rule `\(f.ruleId)` · confidence \(f.confidence.rawValue) · equivalence \(f.equivalence.rawValue) · score \(String(format: "%.1f", f.score)) · effort \(f.effort) h\n\n"
+                out += f.message.split(separator: "\n").map { e(String($0)) }.joined(separator: "\n\n") + "\n\n"
+                out += "**What to do.** " + f.remediation.split(separator: "\n").map { e(String($0)) }.joined(separator: "\n\n") + "\n\n"
+                if !f.references.isEmpty { out += f.references.map { "<\($0)>" }.joined(separator: " · ") + "\n\n" }
+            }
+        }
+        if report.findings.isEmpty { out += "No cloud-specific constructs found for this move.\n\n" }
+        out += "## Checklist\n\n"
+        for domain in Domain.workOrder {
+            for f in report.findings where f.domain == domain {
+                out += "- [ ] \(e(f.resource.description)): \(e(f.title)) (`\(e(f.file)):\(f.line)`)\n"
+            }
+        }
+        if !report.suppressed.isEmpty {
+            out += "\n## Suppressed\n\n| Rule | Resource | Reason |\n|---|---|---|\n"
+            for x in report.suppressed { out += "| `\(x.ruleId)` | \(e(x.resource.description)) | \(e(x.reason)) |\n" }
+        }
+        out += "\n## Coverage\n\n"
+        if report.coverage.skipped.isEmpty && report.coverage.errors.isEmpty && report.unassessed.isEmpty {
+            out += "Every input was read; no unassessed provider constructs.\n"
+        }
+        for x in report.coverage.errors { out += "- Error: `\(e(x.file))\(x.line.map { ":\($0)" } ?? "")` — \(e(x.message))\n" }
+        for x in report.coverage.skipped { out += "- Skipped: `\(e(x.file))\(x.line.map { ":\($0)" } ?? "")` — \(e(x.reason))\n" }
+        for x in report.unassessed { out += "- Unassessed: \(code(x.evidence)) on \(e(x.resource.description)) (`\(e(x.file)):\(x.line)`)\n" }
+        out += "\n---\nCatalogue \(report.catalogue.version), \(report.catalogue.points) points, \(report.catalogue.rules) rules, sha256 `\(report.catalogue.sha256)`. Generated by divergence \(report.tool.version).\n"
+        return out
+    }
+}

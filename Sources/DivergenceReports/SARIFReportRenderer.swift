@@ -1,0 +1,110 @@
+import DivergenceCore
+import Foundation
+
+/// SARIF 2.1.0 for code-scanning tools: one result per finding, the rules in `tool.driver.rules`.
+public struct SARIFReportRenderer: ReportRenderer {
+    public init() {}
+
+    struct Log: Encodable {
+        var version = "2.1.0"
+        var schema = "https://json.schemastore.org/sarif-2.1.0.json"
+        var runs: [Run]
+        enum CodingKeys: String, CodingKey { case version, schema = "$schema", runs }
+    }
+    struct Run: Encodable { var tool: Tool; var results: [Result]; var properties: [String: String] }
+    struct Tool: Encodable { var driver: Driver }
+    struct Driver: Encodable {
+        var name: String
+        var version: String
+        var rules: [ReportingDescriptor]
+    }
+    struct Message: Encodable { var text: String }
+    struct ReportingDescriptor: Encodable {
+        var id: String
+        var name: String
+        var shortDescription: Message
+        var fullDescription: Message
+        var help: Message
+        var helpUri: String?
+        var defaultConfiguration: Configuration
+        var properties: [String: String]
+    }
+    struct Configuration: Encodable { var level: String }
+    struct Result: Encodable {
+        var ruleId: String
+        var ruleIndex: Int
+        var level: String
+        var message: Message
+        var locations: [Location]
+        var partialFingerprints: [String: String]
+        var properties: Properties
+    }
+    struct Properties: Encodable {
+        var divergenceId: String; var severity: String; var score: Double; var target: String
+        var equivalence: String; var resource: String; var evidence: String
+    }
+    struct Location: Encodable { var physicalLocation: PhysicalLocation }
+    struct PhysicalLocation: Encodable { var artifactLocation: ArtifactLocation; var region: Region }
+    struct ArtifactLocation: Encodable { var uri: String }
+    struct Region: Encodable { var startLine: Int; var startColumn: Int }
+
+    static func level(_ severity: Severity) -> String {
+        switch severity {
+        case .critical, .high: "error"
+        case .medium: "warning"
+        case .low, .info: "note"
+        }
+    }
+
+    public func render(_ report: CheckReport) throws -> String {
+        var ruleIndex: [String: Int] = [:]
+        var rules: [ReportingDescriptor] = []
+        for f in report.findings where ruleIndex[f.ruleId] == nil {
+            ruleIndex[f.ruleId] = rules.count
+            rules.append(ReportingDescriptor(
+                id: f.ruleId, name: f.divergenceId, shortDescription: Message(text: f.title),
+                fullDescription: Message(text: f.message.split(separator: "\n").first.map(String.init) ?? f.message),
+                help: Message(text: f.remediation), helpUri: f.references.first,
+                defaultConfiguration: Configuration(level: Self.level(f.severity)),
+                properties: ["domain": f.domain.rawValue, "platform": f.owner]))
+        }
+        let results = report.findings.map { f in
+            Result(ruleId: f.ruleId, ruleIndex: ruleIndex[f.ruleId]!, level: Self.level(f.severity),
+                   message: Message(text: "\(f.resource): \(f.message.split(separator: "\n").first.map(String.init) ?? f.message) (→ \(f.target.rawValue): \(f.severity.rawValue))"),
+                   locations: [Location(physicalLocation: PhysicalLocation(
+                       artifactLocation: ArtifactLocation(uri: Self.uri(f.file)),
+                       region: Region(startLine: max(1, f.line), startColumn: max(1, f.column))))],
+                   partialFingerprints: ["divergence/v1": StableHash.of(f.fingerprint)],
+                   properties: Properties(divergenceId: f.divergenceId, severity: f.severity.rawValue, score: f.score,
+                                          target: f.target.rawValue, equivalence: f.equivalence.rawValue,
+                                          resource: f.resource.description, evidence: f.evidence))
+        }
+        let log = Log(runs: [Run(
+            tool: Tool(driver: Driver(name: "divergence", version: report.tool.version,
+                                      rules: rules)),
+            results: results,
+            properties: ["catalogueVersion": report.catalogue.version, "catalogueSha256": report.catalogue.sha256,
+                         "from": report.from?.rawValue ?? "unknown", "to": report.to.map(\.rawValue).joined(separator: ",")])])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(log), as: UTF8.self) + "\n"
+    }
+
+    /// A relative URI reference for a path as the user gave it.
+    static func uri(_ path: String) -> String {
+        let trimmed = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
+        return trimmed.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? trimmed
+    }
+}
+
+/// A short stable hash for fingerprints (FNV-1a 64, hex); stable across runs and platforms.
+enum StableHash {
+    static func of(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf29ce484222325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100000001b3
+        }
+        return String(format: "%016llx", hash)
+    }
+}

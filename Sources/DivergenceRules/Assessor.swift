@@ -1,0 +1,117 @@
+import DivergenceCore
+import Foundation
+
+/// The findings of one target, with what was suppressed.
+public struct TargetAssessment: Sendable {
+    public var target: Platform
+    public var findings: [Finding]
+    public var suppressed: [SuppressedFinding]
+}
+
+/// Turns rule matches into findings for one from→target pair, using the catalogue's severity,
+/// equivalence and effort for that pair, and applies `divergence.dev/ignore` annotations.
+public struct Assessor: Sendable {
+    public static let ignoreAnnotation = "divergence.dev/ignore"
+    public static let ignoreReasonAnnotation = "divergence.dev/ignore-reason"
+    /// Rule id given to provider-owned constructs that no rule knows.
+    public static let unassessedRuleId = "unassessed"
+
+    public let points: [String: DivergencePoint]
+    /// The source platform, or `nil` when it is unknown (portable constructs then take the
+    /// most severe pair into the target).
+    public let from: Platform?
+
+    public init(points: [String: DivergencePoint], from: Platform?) {
+        self.points = points
+        self.from = from
+    }
+
+    public func assess(matches: [RuleMatch], unassessed: [UnassessedConstruct], target: Platform) -> TargetAssessment {
+        var findings: [Finding] = []
+        var suppressed: [SuppressedFinding] = []
+        for match in matches {
+            guard let finding = finding(for: match, target: target) else { continue }
+            route(finding, resource: match.resource, findings: &findings, suppressed: &suppressed)
+        }
+        for construct in unassessed where construct.platform != target {
+            let finding = Finding(
+                ruleId: Self.unassessedRuleId, divergenceId: "unassessed.\(construct.platform.rawValue)",
+                domain: construct.domain, severity: .low, confidence: .low,
+                score: RiskModel.score(severity: .low, confidence: .low, equivalence: .none),
+                equivalence: .none, owner: construct.platform.rawValue, target: target,
+                file: construct.resource.file, line: construct.node.location.line, column: construct.node.location.column,
+                resource: construct.resource.ref, path: construct.node.path,
+                evidence: Redaction.evidence(construct.node.evidence, path: construct.node.path, resource: construct.resource),
+                message: "`\(construct.node.evidence)` belongs to \(construct.platform.product), but the catalogue has no rule for it yet: its behaviour on \(target.product) is unassessed.",
+                remediation: "Look up what `\(construct.node.evidence)` does in the \(construct.platform.product) documentation and find the \(target.product) equivalent by hand; consider contributing a rule.",
+                references: [], effort: 1, title: "Unassessed \(construct.platform.product) construct")
+            route(finding, resource: construct.resource, findings: &findings, suppressed: &suppressed)
+        }
+        findings.sort(by: Self.order)
+        suppressed.sort { Self.order($0.finding, $1.finding) }
+        return TargetAssessment(target: target, findings: findings, suppressed: suppressed)
+    }
+
+    /// Output order: file, line, column, rule.
+    public static func order(_ a: Finding, _ b: Finding) -> Bool {
+        (a.file, a.line, a.column, a.ruleId, a.target.rawValue) < (b.file, b.line, b.column, b.ruleId, b.target.rawValue)
+    }
+
+    private func route(_ finding: Finding, resource: LocatedResource, findings: inout [Finding], suppressed: inout [SuppressedFinding]) {
+        if let reason = Self.suppression(of: finding, in: resource) {
+            suppressed.append(SuppressedFinding(finding: finding, reason: reason, source: "annotation \(Self.ignoreAnnotation)"))
+        } else {
+            findings.append(finding)
+        }
+    }
+
+    /// The reason `finding` is suppressed by its resource's annotations, if it is.
+    static func suppression(of finding: Finding, in resource: LocatedResource) -> String? {
+        guard let annotations = resource.root["metadata"]?["annotations"],
+              let ids = annotations[ignoreAnnotation]?.scalar else { return nil }
+        let listed = ids.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard listed.contains(finding.ruleId) || listed.contains(finding.divergenceId) || listed.contains("*") else { return nil }
+        return annotations[ignoreReasonAnnotation]?.scalar ?? "(no reason given)"
+    }
+
+    func finding(for match: RuleMatch, target: Platform) -> Finding? {
+        let rule = match.rule
+        guard let point = points[rule.point] else { return nil }
+        let pair: PairAssessment?
+        switch rule.owner {
+        case .platform(let owner):
+            // A construct native to the target is not a divergence for this move.
+            if owner == target { return nil }
+            pair = point.pair(from: owner, to: target) ?? point.worstPair(to: target)
+        case .neutral:
+            if let from, from != target {
+                pair = point.pair(from: from, to: target) ?? point.worstPair(to: target)
+            } else {
+                pair = point.worstPair(to: target)
+            }
+        }
+        guard let pair else { return nil }
+        let targetSide = point.platforms[target]
+        var remediation = rule.remediation ?? point.mitigation
+        if let note = pair.note, !note.isEmpty { remediation = note + " " + remediation }
+        if let equivalent = targetSide?.equivalent, !equivalent.isEmpty {
+            remediation += "\nOn \(target.product): \(equivalent)"
+        }
+        var message = rule.message.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let behaviour = targetSide?.behaviour, !behaviour.isEmpty {
+            message += "\nOn \(target.product): \(behaviour.trimmingCharacters(in: .whitespacesAndNewlines))"
+        }
+        let references = point.sources.filter { $0.platform == rule.owner.rawValue || $0.platform == target.rawValue }.map(\.url)
+        return Finding(
+            ruleId: rule.id, divergenceId: point.id, domain: point.domain, severity: pair.severity,
+            confidence: rule.confidence,
+            score: RiskModel.score(severity: pair.severity, confidence: rule.confidence, equivalence: pair.equivalence),
+            equivalence: pair.equivalence, owner: rule.owner.rawValue, target: target,
+            file: match.resource.file, line: match.node.location.line, column: match.node.location.column,
+            resource: match.resource.ref, path: match.node.path,
+            evidence: Redaction.evidence(match.node.evidence, path: match.node.path, resource: match.resource),
+            message: message, remediation: remediation,
+            references: references.isEmpty ? point.sources.map(\.url) : references,
+            effort: pair.effort, title: point.title)
+    }
+}

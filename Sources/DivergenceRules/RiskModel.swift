@@ -1,0 +1,63 @@
+import DivergenceCore
+import Foundation
+
+/// The migration-risk formula (docs/risk-model.md).
+///
+/// A finding scores `100 × severity × confidence × equivalence`. A group of findings (a
+/// resource, a domain, a whole run) scores the largest of them plus a damped share of every
+/// other: `100 × (1 − (1 − s₁) × Π(1 − d × sᵢ))` with scores as fractions sorted high to low and
+/// `d = 0.5`. The result stays in [0, 100], is independent of input order, and never drops when a
+/// finding is added.
+public enum RiskModel {
+    /// How much each finding after the largest adds.
+    public static let damping = 0.5
+
+    /// A finding's score, rounded to one decimal so every format shows the same number.
+    public static func score(severity: Severity, confidence: Confidence, equivalence: Equivalence) -> Double {
+        (100 * severity.weight * confidence.weight * equivalence.weight * 10).rounded() / 10
+    }
+
+    /// The combined score of a group of finding scores.
+    public static func aggregate<S: Sequence>(_ scores: S) -> Int where S.Element == Double {
+        let sorted = scores.map { min(max($0, 0), 100) / 100 }.sorted(by: >)
+        guard let largest = sorted.first else { return 0 }
+        var remaining = 1 - largest
+        for s in sorted.dropFirst() { remaining *= 1 - damping * s }
+        return Int((100 * (1 - remaining)).rounded())
+    }
+}
+
+/// Keeps secret material out of every output.
+public enum Redaction {
+    static let credentialName = try! NSRegularExpression(
+        pattern: "(?i)(secret|password|passwd|token|credential|private[_-]?key|access[_-]?key|api[_-]?key|connection[_-]?string|sas)")
+    static let credentialValue = try! NSRegularExpression(
+        pattern: "(AKIA|ASIA)[A-Z0-9]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|AccountKey=|SharedAccessSignature|sig=[A-Za-z0-9%]{20,}|\"private_key\"")
+
+    public static let placeholder = "[redacted]"
+
+    /// The evidence to show for a node, with secret values replaced.
+    public static func evidence(_ text: String, path: String, resource: LocatedResource) -> String {
+        if resource.ref.kind == "Secret", path.hasPrefix("data") || path.hasPrefix("stringData") {
+            return placeholder
+        }
+        if path.hasSuffix(".value"), path.contains(".env[") {
+            // The env value: look at the variable's name next to it.
+            if let name = envName(at: path, in: resource), matches(credentialName, name) { return placeholder }
+        }
+        if matches(credentialValue, text) { return placeholder }
+        let limit = 200
+        if text.count > limit { return String(text.prefix(limit)) + "…" }
+        return text
+    }
+
+    static func matches(_ regex: NSRegularExpression, _ text: String) -> Bool {
+        regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+    }
+
+    static func envName(at path: String, in resource: LocatedResource) -> String? {
+        let base = String(path.dropLast(".value".count))
+        guard let parsed = try? FieldPath.parse(base + ".name") else { return nil }
+        return FieldResolver.resolve(parsed, in: resource).first?.node.scalar
+    }
+}

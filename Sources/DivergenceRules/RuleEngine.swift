@@ -1,0 +1,110 @@
+import DivergenceCore
+import Foundation
+
+/// A rule that cannot be used, with where it is defined.
+public struct RuleCompileError: Error, Sendable, CustomStringConvertible {
+    public var ruleId: String
+    public var file: String
+    public var line: Int
+    public var message: String
+
+    public var description: String { "\(file):\(line): rule \(ruleId): \(message)" }
+}
+
+/// One rule matching one node of one resource.
+public struct RuleMatch: Sendable, Hashable {
+    public var rule: Rule
+    public var resource: LocatedResource
+    public var node: NodeMatch
+}
+
+/// Runs the declarative rules over resources. Rules are indexed by kind, so each resource meets
+/// only the rules that can fire on it.
+public struct RuleEngine: Sendable {
+    struct Entry: Sendable {
+        let rule: Rule
+        let kinds: [KindSelector]
+        let groupPatterns: [CompiledPattern?]
+        let condition: CompiledCondition
+    }
+
+    private let entries: [Entry]
+    private let byKind: [String: [Int]]
+    private let anyKind: [Int]
+
+    /// Compiles every rule; a bad regular expression fails here, before any manifest is read.
+    public init(rules: [Rule]) throws {
+        var entries: [Entry] = []
+        var byKind: [String: [Int]] = [:]
+        var anyKind: [Int] = []
+        for rule in rules {
+            let condition: CompiledCondition
+            do {
+                condition = try CompiledCondition(rule.condition)
+            } catch {
+                throw RuleCompileError(ruleId: rule.id, file: rule.file, line: rule.line, message: "invalid regular expression: \(error)")
+            }
+            let patterns = try rule.kinds.map { selector -> CompiledPattern? in
+                guard let group = selector.group, group.contains("*") else { return nil }
+                return try CompiledPattern(Self.globToRegex(group))
+            }
+            let index = entries.count
+            entries.append(Entry(rule: rule, kinds: rule.kinds, groupPatterns: patterns, condition: condition))
+            var indexed = Set<String>()
+            for selector in rule.kinds {
+                if let kind = selector.kind {
+                    if indexed.insert(kind).inserted { byKind[kind, default: []].append(index) }
+                } else if !anyKind.contains(index) {
+                    anyKind.append(index)
+                }
+            }
+        }
+        self.entries = entries
+        self.byKind = byKind
+        self.anyKind = anyKind
+    }
+
+    /// Converts a `*` glob into an anchored regular expression.
+    static func globToRegex(_ glob: String) -> String {
+        "^" + glob.split(separator: "*", omittingEmptySubsequences: false)
+            .map { NSRegularExpression.escapedPattern(for: String($0)) }
+            .joined(separator: ".*") + "$"
+    }
+
+    /// Every rule match on `resource`, one per revealing node, in rule order.
+    public func matches(in resource: LocatedResource) -> [RuleMatch] {
+        let candidates = (byKind[resource.ref.kind] ?? []) + anyKind
+        var result: [RuleMatch] = []
+        var seen = Set<Int>()
+        for index in candidates.sorted() where seen.insert(index).inserted {
+            let entry = entries[index]
+            guard selects(entry, resource.ref) else { continue }
+            guard let nodes = entry.condition.evaluate(on: resource) else { continue }
+            if nodes.isEmpty {
+                result.append(RuleMatch(rule: entry.rule, resource: resource,
+                                        node: NodeMatch(path: "kind", location: resource.kindLocation, evidence: resource.ref.kind)))
+            } else {
+                var seenNodes = Set<NodeMatch>()
+                for node in nodes where seenNodes.insert(node).inserted {
+                    result.append(RuleMatch(rule: entry.rule, resource: resource, node: node))
+                }
+            }
+        }
+        return result
+    }
+
+    private func selects(_ entry: Entry, _ ref: ResourceRef) -> Bool {
+        for (i, selector) in entry.kinds.enumerated() {
+            if let kind = selector.kind, kind != ref.kind { continue }
+            if let group = selector.group {
+                if let pattern = entry.groupPatterns[i] {
+                    if !pattern.matches(ref.group) { continue }
+                } else if group != ref.group {
+                    continue
+                }
+            }
+            return true
+        }
+        return false
+    }
+}

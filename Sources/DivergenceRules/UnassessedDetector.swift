@@ -1,0 +1,70 @@
+import DivergenceCore
+import Foundation
+
+/// A provider-owned construct that no rule in the catalogue knows.
+public struct UnassessedConstruct: Sendable, Hashable {
+    public var resource: LocatedResource
+    public var node: NodeMatch
+    public var platform: Platform
+    public var domain: Domain
+}
+
+/// Reports provider-owned keys and API groups that no rule matched, so gaps in the catalogue
+/// never pass silently.
+public struct UnassessedDetector: Sendable {
+    private let keyPrefixes: [(CompiledPattern, ProviderPrefix)]
+    private let groupPrefixes: [(CompiledPattern, ProviderPrefix)]
+
+    public init(prefixes: [ProviderPrefix]) throws {
+        var keys: [(CompiledPattern, ProviderPrefix)] = []
+        var groups: [(CompiledPattern, ProviderPrefix)] = []
+        for prefix in prefixes {
+            let regex = "^" + prefix.prefix.split(separator: "*", omittingEmptySubsequences: false)
+                .map { NSRegularExpression.escapedPattern(for: String($0)) }.joined(separator: "[^/]*")
+            let pattern = try CompiledPattern(prefix.on == "group" ? regex + "$" : regex)
+            if prefix.on == "group" { groups.append((pattern, prefix)) } else { keys.append((pattern, prefix)) }
+        }
+        keyPrefixes = keys
+        groupPrefixes = groups
+    }
+
+    /// Provider-owned constructs of `resource` that none of `matches` covers.
+    public func unassessed(in resource: LocatedResource, covered matches: [RuleMatch]) -> [UnassessedConstruct] {
+        let coveredPaths = Set(matches.map(\.node.path))
+        let coveredLines = Set(matches.map(\.node.location.line))
+        let coveredResource = !matches.isEmpty
+        var result: [UnassessedConstruct] = []
+        // The API group: only when no rule said anything about the object at all.
+        if !coveredResource, let (_, prefix) = groupPrefixes.first(where: { $0.0.matches(resource.ref.group) }) {
+            let location = resource.root.entry("apiVersion")?.value.location ?? resource.location
+            result.append(UnassessedConstruct(resource: resource,
+                node: NodeMatch(path: "apiVersion", location: location, evidence: resource.ref.apiVersion),
+                platform: prefix.platform, domain: prefix.domain))
+        }
+        var mappings: [(ManifestNode, String)] = []
+        if let metadata = resource.root.entry("metadata") {
+            for key in ["annotations", "labels"] {
+                if let node = metadata.value[key] { mappings.append((node, "metadata.\(key)")) }
+            }
+        }
+        if let podMeta = FieldResolver.podTemplate(of: resource, part: "metadata") {
+            for key in ["annotations", "labels"] {
+                if let node = podMeta.node[key] { mappings.append((node, "\(podMeta.path).\(key)")) }
+            }
+        }
+        if let pod = FieldResolver.podSpec(of: resource), let selector = pod.node["nodeSelector"] {
+            mappings.append((selector, "\(pod.path).nodeSelector"))
+        }
+        for (node, base) in mappings {
+            for entry in node.entries ?? [] {
+                guard let (_, prefix) = keyPrefixes.first(where: { $0.0.matches(entry.key) }) else { continue }
+                let path = FieldResolver.append(key: entry.key, to: base)
+                if coveredPaths.contains(path) || coveredLines.contains(entry.keyLocation.line) { continue }
+                result.append(UnassessedConstruct(resource: resource,
+                    node: NodeMatch(path: path, location: entry.keyLocation, evidence: entry.key),
+                    platform: prefix.platform, domain: prefix.domain))
+            }
+        }
+        return result
+    }
+}

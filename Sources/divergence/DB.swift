@@ -1,0 +1,84 @@
+import ArgumentParser
+import DivergenceCatalogue
+import DivergenceKit
+import DivergenceReports
+import Foundation
+
+struct DB: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "db",
+        abstract: "Compile the catalogue into SQLite, describe it, or lint it.",
+        subcommands: [Build.self, Info.self, Validate.self]
+    )
+
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Compile Data/ (and team catalogues) into an SQLite database.")
+
+        @Option(help: "Where to write the database (default: the user cache, where the CLI looks for it).")
+        var output: String?
+
+        @OptionGroup var catalogueOptions: CatalogueOptions
+
+        func run() throws {
+            let directories = try catalogueOptions.dataDirectories()
+            let source = CatalogueSource.read(directories: directories)
+            let issues = CatalogueValidator.validate(source)
+            let info: CatalogueInfo
+            if let output {
+                info = try CatalogueStore.build(source, at: output).info()
+            } else {
+                info = try Catalogue.load(dataDirectories: directories).info
+            }
+            print("built \(info.path): \(info.points) points, \(info.rules) rules, sha256 \(info.sha256)")
+            if !issues.isEmpty {
+                Terminal.warn("\(issues.count) problem(s) in the sources; run `divergence db validate`")
+            }
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Version, content hash, counts and location of the catalogue.")
+
+        @Option(help: "text or json") var format: QueryFormat = .text
+        @OptionGroup var catalogueOptions: CatalogueOptions
+
+        func run() throws {
+            let info = try catalogueOptions.load().info
+            if format == .json {
+                print(try Terminal.json(info), terminator: "")
+                return
+            }
+            print("catalogue \(info.version)")
+            print("  sha256   \(info.sha256)")
+            print("  points   \(info.points)")
+            print("  rules    \(info.rules)")
+            print("  domains  " + info.domains.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            print("  database \(info.path)")
+            print("  built    \(info.builtAt)")
+        }
+    }
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lint the catalogue sources and run every rule's examples; exit 2 on any problem.")
+
+        @Option(help: "text or json") var format: QueryFormat = .text
+        @OptionGroup var catalogueOptions: CatalogueOptions
+
+        func run() throws {
+            let directories = try catalogueOptions.dataDirectories()
+            let source = CatalogueSource.read(directories: directories)
+            var issues = CatalogueValidator.validate(source)
+            let points = Dictionary(source.points.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            issues += ExampleVerifier.verify(rules: source.rules, points: points)
+            if format == .json {
+                struct Output: Encodable { var points: Int; var rules: Int; var problems: [CatalogueIssue] }
+                print(try Terminal.json(Output(points: source.points.count, rules: source.rules.count, problems: issues)), terminator: "")
+            } else {
+                for issue in issues { print(issue.description) }
+                print("\(source.points.count) points, \(source.rules.count) rules, \(issues.count) problem(s)")
+            }
+            if !issues.isEmpty { throw ExitCode(ExitStatus.usage) }
+        }
+    }
+}

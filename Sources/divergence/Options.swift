@@ -1,0 +1,84 @@
+import ArgumentParser
+import DivergenceCore
+import DivergenceKit
+import DivergenceReports
+import Foundation
+
+extension Platform: ExpressibleByArgument {}
+extension Severity: ExpressibleByArgument {}
+extension Domain: ExpressibleByArgument {}
+extension ReportFormat: ExpressibleByArgument {}
+
+/// Where the catalogue comes from.
+struct CatalogueOptions: ParsableArguments {
+    @Option(name: .customLong("catalogue"), help: "A compiled catalogue database to use instead of the built-in one (also DIVERGENCE_CATALOGUE).")
+    var catalogueFile: String?
+
+    @Option(name: .customLong("catalogue-dir"), help: "An extra catalogue directory (points and rules in the same format), merged over the built-in one. Repeatable.")
+    var catalogueDirectories: [String] = []
+
+    /// The built-in data directory plus team catalogues.
+    func dataDirectories() throws -> [String] {
+        guard let builtIn = CatalogueLocation.builtInDataDirectory() else {
+            throw UsageError(description: "cannot find the built-in catalogue (Data/); set DIVERGENCE_DATA to its directory")
+        }
+        for directory in catalogueDirectories {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+                throw UsageError(description: "--catalogue-dir \(directory): no such directory")
+            }
+        }
+        return [builtIn] + catalogueDirectories
+    }
+
+    func load() throws -> Catalogue {
+        if let file = catalogueFile ?? ProcessInfo.processInfo.environment["DIVERGENCE_CATALOGUE"], !file.isEmpty {
+            return try Catalogue.open(file: file)
+        }
+        let catalogue = try Catalogue.load(dataDirectories: try dataDirectories())
+        if catalogue.rebuilt, !catalogue.buildIssues.isEmpty {
+            Terminal.warn("the catalogue has \(catalogue.buildIssues.count) problem(s); run `divergence db validate` to see them")
+        }
+        return catalogue
+    }
+}
+
+/// `--format text|json` for query commands (markdown where it makes sense).
+enum QueryFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, markdown
+}
+
+enum Terminal {
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Colour only on a terminal, and never when NO_COLOR is set or --no-color is given.
+    static func useColor(noColor: Bool) -> Bool {
+        !noColor && stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    }
+
+    static var width: Int {
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init) { return columns }
+        return 100
+    }
+
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    }
+
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+}

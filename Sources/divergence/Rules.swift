@@ -1,0 +1,41 @@
+import ArgumentParser
+import DivergenceCore
+import DivergenceKit
+import DivergenceReports
+import Foundation
+
+struct Rules: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The detection rules, or one rule with its match and examples.")
+
+    @Argument(help: "A rule id.") var id: String?
+    @Option(help: "Only rules whose construct belongs to this platform (or 'neutral').") var platform: String?
+    @Option(help: "text or json") var format: QueryFormat = .text
+    @OptionGroup var catalogueOptions: CatalogueOptions
+
+    func run() throws {
+        let catalogue = try catalogueOptions.load()
+        var rules = catalogue.rules
+        if let platform { rules = rules.filter { $0.owner.rawValue == platform } }
+        if let id {
+            guard let rule = rules.first(where: { $0.id == id }) else {
+                Terminal.error("no rule '\(id)' (list them with `divergence rules`)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            if format == .json {
+                print(try Terminal.json(rule), terminator: "")
+            } else {
+                print(PointText.rule(rule, point: catalogue.points[rule.point]), terminator: "")
+            }
+            return
+        }
+        if format == .json {
+            struct Row: Encodable { var id: String; var point: String; var platform: String; var confidence: Confidence; var kinds: [String] }
+            print(try Terminal.json(rules.map { Row(id: $0.id, point: $0.point, platform: $0.owner.rawValue, confidence: $0.confidence, kinds: $0.kinds.map(\.description)) }), terminator: "")
+            return
+        }
+        for rule in rules.sorted(by: { $0.id < $1.id }) {
+            print("\(rule.id.padding(toLength: 52, withPad: " ", startingAt: 0)) → \(rule.point)")
+        }
+        print("\(rules.count) rules")
+    }
+}

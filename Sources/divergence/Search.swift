@@ -1,0 +1,44 @@
+import ArgumentParser
+import DivergenceCore
+import DivergenceKit
+import DivergenceReports
+import Foundation
+
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Full-text search over the catalogue (titles, summaries, behaviour, constructs, tags).")
+
+    @Argument(parsing: .remaining, help: "Words to search for; searched as plain words.")
+    var text: [String]
+
+    @Option(help: "Only this domain.") var domain: Domain?
+    @Option(help: "At most this many results.") var limit: Int = 10
+    @Option(help: "text or json") var format: QueryFormat = .text
+    @OptionGroup var catalogueOptions: CatalogueOptions
+
+    func validate() throws {
+        if text.joined().trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("give some words to search for") }
+        if limit < 1 { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        let catalogue = try catalogueOptions.load()
+        let query = text.joined(separator: " ")
+        let hits = try CatalogueQueries(catalogue: catalogue).search(query, domain: domain, limit: limit)
+        if format == .json {
+            struct Output: Encodable { var query: String; var results: [SearchResultView] }
+            print(try Terminal.json(Output(query: query, results: hits)), terminator: "")
+            return
+        }
+        if hits.isEmpty {
+            print("no results for '\(query)'")
+            return
+        }
+        let color = Terminal.useColor(noColor: false)
+        for hit in hits {
+            let title = color ? "\u{1B}[1m\(hit.id)\u{1B}[0m" : hit.id
+            print("\(title)  \(hit.title)  [\(hit.domain)]")
+            let snippet = color ? hit.snippet.replacingOccurrences(of: "[", with: "\u{1B}[33m").replacingOccurrences(of: "]", with: "\u{1B}[0m") : hit.snippet
+            print("    \(snippet.replacingOccurrences(of: "\n", with: " "))")
+        }
+    }
+}

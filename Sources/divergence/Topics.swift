@@ -1,0 +1,30 @@
+import ArgumentParser
+import DivergenceCore
+import DivergenceKit
+import DivergenceReports
+import Foundation
+
+struct Topics: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The domains with their point counts, or the points of one domain.")
+
+    @Argument(help: "A domain: \(Domain.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var domain: Domain?
+
+    @Option(help: "text or json") var format: QueryFormat = .text
+    @OptionGroup var catalogueOptions: CatalogueOptions
+
+    func run() throws {
+        let catalogue = try catalogueOptions.load()
+        let view = CatalogueQueries(catalogue: catalogue).topics(domain: domain)
+        if format == .json {
+            print(try Terminal.json(view), terminator: "")
+            return
+        }
+        if domain == nil {
+            for d in view.domains { print("\(d.domain.padding(toLength: 18, withPad: " ", startingAt: 0)) \(d.points) points") }
+            print("\n`divergence topics DOMAIN` lists the points of a domain.")
+        } else {
+            for p in view.points { print("\(p.id.padding(toLength: 46, withPad: " ", startingAt: 0)) \(p.title)") }
+        }
+    }
+}
