@@ -6,11 +6,11 @@ import Foundation
 /// A finding scores `100 × severity × confidence × equivalence`. A group of findings (a
 /// resource, a domain, a whole run) scores the largest of them plus a damped share of every
 /// other: `100 × (1 − (1 − s₁) × Π(1 − d × sᵢ))` with scores as fractions sorted high to low and
-/// `d = 0.5`. The result stays in [0, 100], is independent of input order, and never drops when a
+/// `d = 0.2`. The result stays in [0, 100], is independent of input order, and never drops when a
 /// finding is added.
 public enum RiskModel {
     /// How much each finding after the largest adds.
-    public static let damping = 0.5
+    public static let damping = 0.2
 
     /// A finding's score, rounded to one decimal so every format shows the same number.
     public static func score(severity: Severity, confidence: Confidence, equivalence: Equivalence) -> Double {

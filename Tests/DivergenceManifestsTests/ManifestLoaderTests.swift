@@ -1,0 +1,158 @@
+import DivergenceCore
+import DivergenceManifests
+import Foundation
+import Testing
+
+@Suite struct ManifestLoaderTests {
+    let loader = ManifestLoader()
+
+    @Test func multiDocumentStreamKeepsOrderAndLines() {
+        let text = """
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: first
+        ---
+        # a comment
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: second
+          namespace: web
+        """
+        let set = loader.load(text: text, file: "stream.yaml")
+        #expect(set.documents == 2)
+        #expect(set.resources.map(\.ref.name) == ["first", "second"])
+        #expect(set.resources[1].ref.namespace == "web")
+        #expect(set.resources[1].kindLocation == SourceLocation(line: 8, column: 1))
+        #expect(set.resources[1].document == 1)
+    }
+
+    @Test func everyNodeKeepsItsLineAndColumn() throws {
+        let text = """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: api
+          annotations:
+            service.beta.kubernetes.io/aws-load-balancer-type: nlb
+        """
+        let resource = try #require(loader.load(text: text, file: "svc.yaml").resources.first)
+        let entry = try #require(resource.root["metadata"]?["annotations"]?.entry("service.beta.kubernetes.io/aws-load-balancer-type"))
+        #expect(entry.keyLocation == SourceLocation(line: 6, column: 5))
+        #expect(entry.value.location.line == 6)
+        #expect(entry.value.scalar == "nlb")
+    }
+
+    @Test func listItemsBecomeResources() {
+        let text = """
+        apiVersion: v1
+        kind: List
+        items:
+          - apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: a}
+          - apiVersion: v1
+            kind: Secret
+            metadata: {name: b}
+        """
+        let set = loader.load(text: text, file: "list.yaml")
+        #expect(set.resources.map(\.ref.kind) == ["ConfigMap", "Secret"])
+        #expect(set.resources[1].kindLocation.line == 8)
+    }
+
+    @Test func jsonManifestsAreRead() {
+        let text = """
+        {
+          "apiVersion": "v1",
+          "kind": "ServiceAccount",
+          "metadata": {"name": "json-sa", "annotations": {"iam.gke.io/gcp-service-account": "a@p.iam.gserviceaccount.com"}}
+        }
+        """
+        let set = loader.load(text: text, file: "sa.json")
+        #expect(set.resources.first?.ref.name == "json-sa")
+        #expect(set.resources.first?.root["metadata"]?["annotations"]?.entry("iam.gke.io/gcp-service-account")?.keyLocation.line == 4)
+    }
+
+    @Test func documentsWithoutKindAreSkippedWithAReason() {
+        let set = loader.load(text: "replicaCount: 3\nimage:\n  tag: latest\n", file: "values.yaml")
+        #expect(set.resources.isEmpty)
+        #expect(set.skipped.first?.reason.contains("no apiVersion/kind") == true)
+    }
+
+    @Test func unrenderedTemplatesAreSkippedWithAdvice() {
+        let text = """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: {{ .Release.Name }}
+        {{- if .Values.lb }}
+        spec:
+          type: LoadBalancer
+        {{- end }}
+        """
+        let set = loader.load(text: text, file: "templates/svc.yaml")
+        #expect(set.resources.isEmpty)
+        #expect(set.errors.isEmpty)
+        let skipped = set.skipped.first
+        #expect(skipped?.line == 5)
+        #expect(skipped?.reason.contains("helm template") == true)
+    }
+
+    @Test func placeholdersInQuotedValuesAreStillAnalysed() {
+        let text = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n  annotations:\n    eks.amazonaws.com/role-arn: \"{{ROLE}}\"\n"
+        #expect(loader.load(text: text, file: "sa.yaml").resources.count == 1)
+    }
+
+    @Test func brokenFileIsAnErrorWithLineAndTheRunGoesOn() throws {
+        let directory = NSTemporaryDirectory() + "loader-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\n".write(toFile: directory + "/a-good.yaml", atomically: true, encoding: .utf8)
+        try "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [unclosed\n  other: x\n".write(toFile: directory + "/b-broken.yaml", atomically: true, encoding: .utf8)
+        try "not: [a, manifest\n".write(toFile: directory + "/c-notes.txt", atomically: true, encoding: .utf8)
+        let set = loader.load(paths: [directory])
+        #expect(set.files == 2, "only .yaml/.yml/.json files are read")
+        #expect(set.resources.map(\.ref.name) == ["ok"])
+        let error = try #require(set.errors.first)
+        #expect(error.file.hasSuffix("b-broken.yaml"))
+        #expect(error.line != nil)
+        #expect(error.message.contains("invalid YAML"))
+    }
+
+    @Test func missingPathIsAnError() {
+        let set = loader.load(paths: ["/nonexistent/manifests"])
+        #expect(set.errors.first?.message == "no such file or directory")
+    }
+
+    @Test func standardInputIsReadForDash() {
+        let set = loader.load(paths: ["-"], stdin: { Data("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: from-stdin\n".utf8) })
+        #expect(set.resources.first?.ref.name == "from-stdin")
+        #expect(set.resources.first?.file == "-")
+    }
+
+    @Test func emptyAndBinaryFilesAreSkipped() {
+        #expect(loader.load(data: Data(), file: "empty.yaml").skipped.first?.reason == "empty file")
+        #expect(loader.load(data: Data([0x7f, 0x45, 0x00, 0x01]), file: "bin.yaml").skipped.first?.reason.contains("binary") == true)
+        #expect(loader.load(data: Data([0x61, 0x3a, 0x20, 0xff, 0xfe]), file: "latin.yaml").errors.first?.message == "not valid UTF-8 text")
+    }
+
+    @Test func aliasBombIsRefusedNotExpanded() {
+        var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for i in 1...9 { text += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        text += "apiVersion: v1\nkind: ConfigMap\n"
+        let set = loader.load(text: text, file: "bomb.yaml")
+        #expect(set.resources.isEmpty)
+        #expect(set.errors.first?.message.contains("alias") == true)
+    }
+
+    @Test func directoriesAreScannedRecursivelyInSortedOrder() throws {
+        let directory = NSTemporaryDirectory() + "loader-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory + "/b/c", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory + "/.git", withIntermediateDirectories: true)
+        for (path, name) in [("b/c/z.yml", "deep"), ("a.json", "top"), (".git/x.yaml", "hidden")] {
+            try "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"\(name)\"}}".write(toFile: directory + "/" + path, atomically: true, encoding: .utf8)
+        }
+        let set = loader.load(paths: [directory])
+        #expect(set.resources.map(\.ref.name) == ["top", "deep"])
+    }
+}

@@ -1,0 +1,169 @@
+import DivergenceCore
+import DivergenceManifests
+import DivergenceRules
+import Testing
+
+@Suite struct RuleEngineTests {
+    func resource(_ text: String) -> LocatedResource {
+        ManifestLoader().load(text: text, file: "test.yaml").resources[0]
+    }
+
+    func rule(_ id: String = "aws.test.rule", kinds: [String], _ condition: Condition) -> Rule {
+        Rule(id: id, point: "test.point", owner: .platform(.aws), confidence: .high, message: "m",
+             kinds: kinds.flatMap(KindSelector.parse), condition: condition)
+    }
+
+    func field(_ path: String, key: KeyTest? = nil, _ value: ValueTest? = nil) -> Condition {
+        .field(path: try! FieldPath.parse(path), key: key, value: value)
+    }
+
+    let deployment = """
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: api
+    spec:
+      template:
+        metadata:
+          annotations:
+            gke-gcsfuse/volumes: "true"
+        spec:
+          nodeSelector:
+            cloud.google.com/gke-accelerator: nvidia-l4
+          initContainers:
+            - name: init
+              image: busybox
+          containers:
+            - name: app
+              image: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/app:1
+              args: ["--provider=aws", "--verbose"]
+    """
+
+    @Test func fieldPathsParseEveryForm() throws {
+        let path = try FieldPath.parse("$pod.nodeSelector[\"cloud.google.com/gke-accelerator\"]")
+        #expect(path.root == .pod)
+        #expect(path.steps == [.key("nodeSelector"), .key("cloud.google.com/gke-accelerator")])
+        #expect(try FieldPath.parse("spec.acme.solvers[*].dns01.route53").steps == [.key("spec"), .key("acme"), .key("solvers"), .anyIndex, .key("dns01"), .key("route53")])
+        #expect(try FieldPath.parse("data.*").steps == [.key("data"), .anyKey])
+        #expect(throws: FieldPath.ParseError.self) { try FieldPath.parse("spec[abc]") }
+    }
+
+    @Test func containersRootCoversInitContainersAndPointsAtTheValue() throws {
+        let engine = try RuleEngine(rules: [rule(kinds: ["$workload"], field("$containers[*].image", .pattern("^[0-9]{12}\\.dkr\\.ecr\\.")))])
+        let matches = engine.matches(in: resource(deployment))
+        #expect(matches.count == 1)
+        #expect(matches[0].node.path == "spec.template.spec.containers[0].image")
+        #expect(matches[0].node.location.line == 18)
+        #expect(matches[0].node.evidence.hasPrefix("111122223333.dkr.ecr"))
+    }
+
+    @Test func keyTestsPointAtTheKey() throws {
+        let engine = try RuleEngine(rules: [rule(kinds: ["Deployment"], field("$pod.nodeSelector", key: .prefix("cloud.google.com/")))])
+        let match = try #require(engine.matches(in: resource(deployment)).first)
+        #expect(match.node.path == "spec.template.spec.nodeSelector[\"cloud.google.com/gke-accelerator\"]")
+        #expect(match.node.location == SourceLocation(line: 12, column: 9))
+        #expect(match.node.evidence == "nvidia-l4")
+    }
+
+    @Test func valueTestOnAListTestsEachItem() throws {
+        let engine = try RuleEngine(rules: [rule(kinds: ["Deployment"], field("$containers.args", .equals("--provider=aws")))])
+        let match = try #require(engine.matches(in: resource(deployment)).first)
+        #expect(match.node.path == "spec.template.spec.containers[0].args[0]")
+    }
+
+    @Test func allAnyNotCombine() throws {
+        let hasAccelerator = field("$pod.nodeSelector[\"cloud.google.com/gke-accelerator\"]")
+        let gcsfuse = field("$podMeta.annotations[\"gke-gcsfuse/volumes\"]", .equals("true"))
+        let noTolerations = field("$pod.tolerations", .absent)
+        let all = try RuleEngine(rules: [rule(kinds: ["Deployment"], .all([gcsfuse, hasAccelerator, noTolerations]))])
+        let m = try #require(all.matches(in: resource(deployment)).first)
+        #expect(m.node.path == "spec.template.metadata.annotations[\"gke-gcsfuse/volumes\"]", "all reports its first child's node")
+        let not = try RuleEngine(rules: [rule(kinds: ["Deployment"], .not(hasAccelerator))])
+        #expect(not.matches(in: resource(deployment)).isEmpty)
+        let any = try RuleEngine(rules: [rule(kinds: ["Deployment"], .any([field("spec.missing"), gcsfuse, hasAccelerator]))])
+        #expect(any.matches(in: resource(deployment)).count == 2)
+    }
+
+    @Test func kindsAndGroupsSelectResources() throws {
+        let crd = resource("apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata:\n  name: default\nspec:\n  role: r\n")
+        let byGroupGlob = try RuleEngine(rules: [rule(kinds: ["*.k8s.aws/*"], field("apiVersion"))])
+        #expect(byGroupGlob.matches(in: crd).count == 1)
+        let wrongGroup = try RuleEngine(rules: [rule(kinds: ["karpenter.azure.com/EC2NodeClass"], field("apiVersion"))])
+        #expect(wrongGroup.matches(in: crd).isEmpty)
+        let byKind = try RuleEngine(rules: [rule(kinds: ["Service"], field("apiVersion"))])
+        #expect(byKind.matches(in: crd).isEmpty)
+    }
+
+    @Test func cronJobPodSpecIsFound() throws {
+        let cron = resource("""
+        apiVersion: batch/v1
+        kind: CronJob
+        metadata: {name: nightly}
+        spec:
+          schedule: "0 1 * * *"
+          jobTemplate:
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: job
+                      image: gcr.io/project/job:1
+        """)
+        let engine = try RuleEngine(rules: [rule(kinds: ["$workload"], field("$containers[*].image", .pattern("^gcr\\.io/")))])
+        #expect(engine.matches(in: cron).first?.node.location.line == 12)
+    }
+
+    @Test func invalidRegexFailsAtLoadTime() {
+        #expect(throws: RuleCompileError.self) {
+            try RuleEngine(rules: [rule(kinds: ["Service"], field("spec.type", .pattern("([unclosed")))])
+        }
+    }
+
+    @Test func unassessedProviderKeysAreReportedWhenNoRuleCoversThem() throws {
+        let detector = try UnassessedDetector(prefixes: [ProviderPrefix(prefix: "service.beta.kubernetes.io/aws-", platform: .aws, domain: .loadBalancing)])
+        let svc = resource("""
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: api
+          annotations:
+            service.beta.kubernetes.io/aws-load-balancer-type: nlb
+            service.beta.kubernetes.io/aws-load-balancer-brand-new: "x"
+        """)
+        let engine = try RuleEngine(rules: [rule(kinds: ["Service"], .field(path: try FieldPath.parse("metadata.annotations"), key: .equals("service.beta.kubernetes.io/aws-load-balancer-type"), value: nil))])
+        let unassessed = detector.unassessed(in: svc, covered: engine.matches(in: svc))
+        #expect(unassessed.map(\.node.evidence) == ["service.beta.kubernetes.io/aws-load-balancer-brand-new"])
+        #expect(unassessed.first?.node.location.line == 7)
+    }
+}
+
+@Suite struct RiskModelTests {
+    @Test func findingScoreMultipliesTheThreeWeights() {
+        #expect(RiskModel.score(severity: .high, confidence: .high, equivalence: .behavioural) == 60)
+        #expect(RiskModel.score(severity: .critical, confidence: .high, equivalence: .none) == 100)
+        #expect(RiskModel.score(severity: .low, confidence: .medium, equivalence: .direct) == 12)
+    }
+
+    @Test func aggregateIsBoundedOrderIndependentAndMonotonic() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let scores = (0..<Int.random(in: 0...30, using: &generator)).map { _ in Double.random(in: 0...100, using: &generator) }
+            let total = RiskModel.aggregate(scores)
+            #expect((0...100).contains(total))
+            #expect(RiskModel.aggregate(scores.shuffled()) == total)
+            let more = scores + [Double.random(in: 0...100, using: &generator)]
+            #expect(RiskModel.aggregate(more) >= total, "adding a finding never lowers the score")
+        }
+        #expect(RiskModel.aggregate([]) == 0)
+        #expect(RiskModel.aggregate([60]) == 60)
+        // Worked example of docs/risk-model.md: 60, 45, 15 → 100 × (1 − 0.4 × 0.91 × 0.97) = 64.7 → 65.
+        #expect(RiskModel.aggregate([60, 45, 15]) == 65)
+    }
+
+    @Test func levelsFollowTheThresholds() {
+        #expect(RiskLevel(score: 0) == .low)
+        #expect(RiskLevel(score: 25) == .moderate)
+        #expect(RiskLevel(score: 50) == .high)
+        #expect(RiskLevel(score: 75) == .critical)
+    }
+}
