@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "DivergenceRulesTests", dependencies: ["DivergenceRules", "DivergenceManifests"]),
         .testTarget(name: "DivergenceCatalogueTests", dependencies: ["DivergenceCatalogue", "DivergenceKit"]),
         .testTarget(name: "DivergenceKitTests", dependencies: ["DivergenceKit"]),
-        .testTarget(name: "DivergenceCLITests", dependencies: ["DivergenceKit"]),
+        .testTarget(name: "DivergenceCLITests", dependencies: ["DivergenceKit", "divergence"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,151 @@
+import DivergenceCatalogue
+import DivergenceCore
+import DivergenceKit
+import Foundation
+import Testing
+
+enum CatalogueFixture {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let data = root + "/Data"
+    static let source = CatalogueSource.read(directories: [data])
+    static let points = Dictionary(source.points.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+
+    static func temporary() -> String {
+        let path = NSTemporaryDirectory() + "catalogue-test-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
+
+@Suite struct BuiltInCatalogueTests {
+    @Test func validatesWithoutProblems() {
+        let issues = CatalogueValidator.validate(CatalogueFixture.source)
+        for issue in issues { print(issue) }
+        #expect(issues.isEmpty)
+    }
+
+    @Test func coversEveryDomainWithAllPairsAndSources() {
+        let points = CatalogueFixture.source.points
+        #expect(points.count >= 150)
+        #expect(CatalogueFixture.source.rules.count >= 350)
+        for domain in Domain.allCases {
+            #expect(points.filter { $0.domain == domain }.count >= 8, "domain \(domain.rawValue)")
+        }
+        for point in points {
+            for cloud in Platform.clouds {
+                #expect(point.platforms[cloud] != nil, "\(point.id) lacks \(cloud.rawValue)")
+                #expect(point.sources.contains { $0.platform == cloud.rawValue && $0.url.hasPrefix("https://") }, "\(point.id) lacks an https source for \(cloud.rawValue)")
+            }
+            #expect(point.pairs.filter { Platform.clouds.contains($0.from) && Platform.clouds.contains($0.to) }.count == 6, "\(point.id) needs six pairs")
+        }
+    }
+
+    /// Every rule's examples, as tests: fire examples fire (also inside a List, as a 2nd
+    /// document, and not with the ignore annotation); pass examples do not.
+    @Test(arguments: CatalogueFixture.source.rules)
+    func ruleExamplesBehaveAsDeclared(rule: Rule) {
+        let issues = ExampleVerifier.verify(rules: [rule], points: CatalogueFixture.points)
+        for issue in issues { Issue.record("\(issue)") }
+    }
+}
+
+@Suite struct CatalogueStoreTests {
+    @Test func searchRanksIdleTimeoutFirst() throws {
+        let store = try CatalogueStore.build(CatalogueFixture.source, at: CatalogueFixture.temporary() + "/c.sqlite")
+        let hits = try store.search("idle timeout")
+        #expect(hits.first?.id == "load-balancing.idle-timeout")
+    }
+
+    @Test func annotationKeysAreSearchableAsTyped() throws {
+        let store = try CatalogueStore.build(CatalogueFixture.source, at: CatalogueFixture.temporary() + "/c.sqlite")
+        #expect(try store.search("aws-load-balancer-type").isEmpty == false)
+        #expect(try store.search("role-arn").contains { $0.domain == "identity" })
+    }
+
+    @Test(arguments: ["\"unbalanced", "(a OR", "AND", "*", "-", "NEAR(x y)", "a:b", "'; DROP TABLE points; --", "\u{0}", "^x", "timeout*"])
+    func hostileSearchTextNeverCrashes(text: String) throws {
+        let store = try CatalogueStore.build(CatalogueFixture.source, at: CatalogueFixture.temporary() + "/c.sqlite")
+        _ = try store.search(text)
+        #expect(try store.info().points == CatalogueFixture.source.points.count)
+    }
+
+    @Test func sha256MatchesKnownVectors() {
+        #expect(SHA256Digest.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256Digest.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256Digest.hex(String(repeating: "a", count: 1000)) == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    @Test func staleCacheIsRebuiltAndCorruptCacheRecovered() throws {
+        let data = CatalogueFixture.temporary()
+        let cache = CatalogueFixture.temporary()
+        try FileManager.default.createDirectory(atPath: data + "/catalogue/dns", withIntermediateDirectories: true)
+        let point = try String(contentsOfFile: CatalogueFixture.data + "/catalogue/dns/" + (try FileManager.default.contentsOfDirectory(atPath: CatalogueFixture.data + "/catalogue/dns").sorted().first!), encoding: .utf8)
+        try point.write(toFile: data + "/catalogue/dns/p.yaml", atomically: true, encoding: .utf8)
+        let first = try Catalogue.load(dataDirectories: [data], cacheDirectory: cache)
+        #expect(first.rebuilt)
+        #expect(first.info.points == 1)
+        let second = try Catalogue.load(dataDirectories: [data], cacheDirectory: cache)
+        #expect(!second.rebuilt, "a fresh cache is reused")
+        // Corrupt every cached database: the next load rebuilds instead of crashing.
+        for file in try FileManager.default.contentsOfDirectory(atPath: cache) {
+            try Data("not a database".utf8).write(to: URL(fileURLWithPath: cache + "/" + file))
+        }
+        let third = try Catalogue.load(dataDirectories: [data], cacheDirectory: cache)
+        #expect(third.rebuilt)
+        #expect(third.info.points == 1)
+        // Editing Data/ makes the cache stale.
+        Thread.sleep(forTimeInterval: 0.01)
+        try (point + "\n# edited\n").write(toFile: data + "/catalogue/dns/p.yaml", atomically: true, encoding: .utf8)
+        #expect(try Catalogue.load(dataDirectories: [data], cacheDirectory: cache).rebuilt)
+    }
+
+    @Test func unwritableCacheFallsBackToATemporaryDatabase() throws {
+        let catalogue = try Catalogue.load(dataDirectories: [CatalogueFixture.data], cacheDirectory: "/proc/divergence-cannot-write-here")
+        #expect(catalogue.info.points == CatalogueFixture.source.points.count)
+    }
+
+    @Test func badSourcesAreReportedWithFileAndLine() throws {
+        let data = CatalogueFixture.temporary()
+        try FileManager.default.createDirectory(atPath: data + "/rules/aws", withIntermediateDirectories: true)
+        try """
+        rules:
+          - id: aws.dns.broken
+            point: dns.does-not-exist
+            platform: aws
+            confidence: sure
+            message: m
+            match:
+              kinds: [Service]
+              where:
+                field: {path: spec.type, pattern: "([bad"}
+        """.write(toFile: data + "/rules/aws/dns.yaml", atomically: true, encoding: .utf8)
+        let source = CatalogueSource.read(directories: [data])
+        let issues = CatalogueValidator.validate(source)
+        #expect(issues.contains { $0.file.hasSuffix("rules/aws/dns.yaml") && $0.line == 5 && $0.message.contains("confidence") })
+    }
+
+    @Test func unknownKeysAndMissingPairsAreErrors() throws {
+        let data = CatalogueFixture.temporary()
+        try FileManager.default.createDirectory(atPath: data + "/catalogue/dns", withIntermediateDirectories: true)
+        try """
+        id: dns.half-written
+        title: Half written
+        domain: dns
+        summary: s
+        colour: blue
+        platforms:
+          aws: {behaviour: b}
+        impact: i
+        mitigation: m
+        pairs: []
+        sources:
+          - {platform: aws, url: "http://example.com"}
+        verified: 2026-11-26
+        """.write(toFile: data + "/catalogue/dns/half-written.yaml", atomically: true, encoding: .utf8)
+        let messages = CatalogueValidator.validate(CatalogueSource.read(directories: [data])).map(\.message)
+        #expect(messages.contains { $0.contains("unknown key 'colour'") })
+        #expect(messages.contains { $0.contains("missing platform azure") })
+        #expect(messages.contains { $0.contains("missing pair aws→gcp") })
+        #expect(messages.contains { $0.contains("not an https URL") })
+    }
+}

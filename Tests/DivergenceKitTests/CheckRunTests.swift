@@ -1,0 +1,185 @@
+import DivergenceCore
+import DivergenceKit
+import DivergenceManifests
+import DivergenceReports
+import Foundation
+import Testing
+
+@Suite struct CheckRunTests {
+    func check(_ text: String, from: Platform? = nil, to: [Platform] = [.azure]) -> CheckReport {
+        let run = TestSupport.checkRun
+        let set = ManifestLoader().load(text: text, file: "m.yaml")
+        return run.assess(set, options: CheckOptions(paths: ["m.yaml"], from: from, to: to))
+    }
+
+    let irsa = """
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata:
+      name: api
+      namespace: shop
+      annotations:
+        eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api
+    """
+
+    @Test func findsIRSAAndPointsAtTheAnnotation() throws {
+        let report = check(irsa)
+        let f = try #require(report.findings.first { $0.domain == .identity })
+        #expect(f.line == 7)
+        #expect(f.column == 5)
+        #expect(f.path == "metadata.annotations[\"eks.amazonaws.com/role-arn\"]")
+        #expect(f.severity >= .high)
+        #expect(f.resource == ResourceRef(apiVersion: "v1", kind: "ServiceAccount", namespace: "shop", name: "api"))
+        #expect(report.from == .aws)
+        #expect(report.fromInferred)
+        #expect(report.fromReason?.contains("inferred as aws") == true)
+    }
+
+    @Test func constructsNativeToTheTargetAreNotReported() {
+        #expect(check(irsa, from: .azure, to: [.aws]).findings.allSatisfy { $0.owner != "aws" })
+    }
+
+    @Test func portableLookingConstructsAreLowRisk() {
+        let report = check("""
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec:
+          type: LoadBalancer
+          ports: [{port: 80}]
+        """, from: .aws)
+        #expect(!report.findings.isEmpty, "a plain LoadBalancer Service still behaves differently per cloud")
+        #expect(report.findings.allSatisfy { $0.severity <= .low })
+    }
+
+    @Test func ignoreAnnotationSuppressesWithItsReason() {
+        let report = check("""
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: api
+          annotations:
+            eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api
+            divergence.dev/ignore: identity.workload-identity-mechanism
+            divergence.dev/ignore-reason: replaced by the platform team's identity module
+        """)
+        #expect(report.findings.allSatisfy { $0.divergenceId != "identity.workload-identity-mechanism" })
+        #expect(report.summary.suppressed >= 1)
+        #expect(report.suppressed.contains { $0.reason == "replaced by the platform team's identity module" })
+    }
+
+    @Test func unknownProviderKeysAreUnassessedNotSilent() {
+        let report = check("""
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: api
+          annotations:
+            service.beta.kubernetes.io/aws-load-balancer-made-up-feature: "on"
+        spec:
+          type: ClusterIP
+        """)
+        let f = report.findings.first { $0.ruleId == "unassessed" }
+        #expect(f?.line == 6)
+        #expect(f?.domain == .loadBalancing)
+    }
+
+    @Test func secretValuesNeverAppear() throws {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+        let report = check("""
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: creds}
+        stringData:
+          AWS_SECRET_ACCESS_KEY: \(secret)
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: app}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: app
+                  image: app
+                  env:
+                    - name: AWS_SECRET_ACCESS_KEY
+                      value: \(secret)
+                    - name: AWS_ACCESS_KEY_ID
+                      value: AKIAIOSFODNN7EXAMPLE
+        """)
+        for format in ReportFormat.allCases {
+            let text: String
+            switch format {
+            case .text: text = try TextReportRenderer().render(report)
+            case .json: text = try JSONReportRenderer().render(report)
+            case .markdown: text = try MarkdownReportRenderer().render(report)
+            case .sarif: text = try SARIFReportRenderer().render(report)
+            case .html: text = try HTMLReportRenderer().render(report)
+            }
+            #expect(!text.contains(secret), "\(format) leaks a secret value")
+            #expect(!text.contains("AKIAIOSFODNN7EXAMPLE"), "\(format) leaks an access key id")
+        }
+    }
+
+    @Test func severalTargetsAreRankedAndListed() {
+        let report = check(irsa, from: .aws, to: [.azure, .gcp])
+        #expect(report.to == [.azure, .gcp])
+        #expect(report.targets.map(\.rank) == [1, 2])
+        #expect(Set(report.findings.map(\.target)) == [.azure, .gcp])
+        #expect(report.targets[0].score <= report.targets[1].score)
+    }
+
+    @Test func scoresAreIdenticalAcrossFormats() throws {
+        let report = TestSupport.checkRun.run(CheckOptions(paths: [TestSupport.root + "/Examples/aws"], from: .aws, to: [.azure]))
+        let json = try JSONSerialization.jsonObject(with: Data(try JSONReportRenderer().render(report).utf8)) as! [String: Any]
+        let summary = json["summary"] as! [String: Any]
+        #expect(summary["score"] as? Int == report.summary.score)
+        #expect(try TextReportRenderer().render(report).contains("Risk score \(report.summary.score)/100"))
+        #expect(try MarkdownReportRenderer().render(report).contains("Risk score \(report.summary.score)/100"))
+        #expect(try HTMLReportRenderer().render(report).contains("<span class=\"score\">\(report.summary.score)</span>"))
+    }
+
+    @Test func examplesCoverEveryDomainTheIssueNames() {
+        for cloud in Platform.clouds {
+            let target = Platform.clouds.first { $0 != cloud }!
+            let report = TestSupport.checkRun.run(CheckOptions(paths: [TestSupport.root + "/Examples/\(cloud.rawValue)"], from: cloud, to: [target]))
+            let domains = Set(report.findings.map(\.domain))
+            for needed: Domain in [.identity, .loadBalancing, .ingress, .storage, .registry, .dns, .tls] {
+                #expect(domains.contains(needed), "Examples/\(cloud.rawValue) → \(target.rawValue) lacks \(needed.rawValue)")
+            }
+            #expect(report.coverage.errors.isEmpty)
+        }
+    }
+}
+
+@Suite struct JSONContractTests {
+    @Test func checkJSONHasTheFieldsOfSchemaVersion1() throws {
+        let report = TestSupport.checkRun.run(CheckOptions(paths: [TestSupport.root + "/Examples/aws"], from: .aws, to: [.azure]))
+        let json = try JSONSerialization.jsonObject(with: Data(try JSONReportRenderer().render(report).utf8)) as! [String: Any]
+        #expect(json["schemaVersion"] as? Int == 1)
+        #expect((json["tool"] as? [String: Any])?["name"] as? String == "divergence")
+        let catalogue = try #require(json["catalogue"] as? [String: Any])
+        for key in ["version", "sha256", "points", "rules"] { #expect(catalogue[key] != nil, "catalogue.\(key)") }
+        #expect(json["from"] as? String == "aws")
+        #expect(json["fromInferred"] as? Bool == false)
+        #expect(json["to"] as? [String] == ["azure"])
+        let summary = try #require(json["summary"] as? [String: Any])
+        for key in ["score", "level", "files", "documents", "resources", "findings", "suppressed", "bySeverity", "byDomain"] {
+            #expect(summary[key] != nil, "summary.\(key)")
+        }
+        #expect(Set((summary["bySeverity"] as! [String: Int]).keys) == ["critical", "high", "medium", "low", "info"])
+        let finding = try #require((json["findings"] as? [[String: Any]])?.first)
+        for key in ["ruleId", "divergenceId", "domain", "severity", "confidence", "score", "equivalence", "file", "line",
+                    "column", "resource", "path", "evidence", "message", "remediation", "references"] {
+            #expect(finding[key] != nil, "finding.\(key)")
+        }
+        #expect(finding["file"] as? String == TestSupport.root + "/Examples/aws/platform.yaml" || (finding["file"] as? String)?.hasPrefix(TestSupport.root) == true)
+        let resource = try #require(finding["resource"] as? [String: Any])
+        for key in ["apiVersion", "kind", "name"] { #expect(resource[key] != nil, "resource.\(key)") }
+        let resources = try #require(json["resources"] as? [[String: Any]])
+        #expect(resources.first?["score"] != nil)
+        let coverage = try #require(json["coverage"] as? [String: Any])
+        #expect(coverage["skipped"] is [Any] && coverage["errors"] is [Any])
+    }
+}
