@@ -13,6 +13,10 @@ public struct CatalogueSource: Sendable {
     public var contentHash: String = ""
     /// The directories read, in order (the built-in one first, then team catalogues).
     public var roots: [String] = []
+    /// The directory each point was read from.
+    public var pointRoots: [String: String] = [:]
+    /// Ids marked `override: true`: they may replace an entry of an earlier directory.
+    var overrides: Set<String> = []
 
     public init() {}
 
@@ -22,25 +26,60 @@ public struct CatalogueSource: Sendable {
         var digest = SHA256Digest()
         digest.update("divergence-catalogue/\(CatalogueStore.schemaVersion)\n")
         for directory in directories {
-            source.roots.append(directory)
+            var part = CatalogueSource()
             let files = yamlFiles(under: directory)
             if files.isEmpty {
-                source.issues.append(CatalogueIssue(file: directory, line: 0, message: "no catalogue YAML files found in this directory"))
+                part.issues.append(CatalogueIssue(file: directory, line: 0, message: "no catalogue YAML files found in this directory"))
             }
             for relative in files {
                 let full = directory + "/" + relative
                 guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8) else {
-                    source.issues.append(CatalogueIssue(file: full, line: 0, message: "cannot read file as UTF-8 text"))
+                    part.issues.append(CatalogueIssue(file: full, line: 0, message: "cannot read file as UTF-8 text"))
                     continue
                 }
                 digest.update(relative + "\0")
                 digest.update(data)
                 digest.update([0])
-                source.read(text: text, file: full, relative: relative)
+                part.read(text: text, file: full, relative: relative)
             }
+            source.merge(part, from: directory)
         }
         source.contentHash = digest.finalize()
         return source
+    }
+
+    /// Adds a later directory's entries. An id that an earlier directory already defines is an
+    /// error unless the later entry says `override: true`, in which case it replaces the earlier one.
+    mutating func merge(_ part: CatalogueSource, from directory: String) {
+        roots.append(directory)
+        issues += part.issues
+        prefixes += part.prefixes
+        for point in part.points {
+            if let index = points.firstIndex(where: { $0.id == point.id }) {
+                if part.overrides.contains(point.id) {
+                    points[index] = point
+                    pointRoots[point.id] = directory
+                } else {
+                    issues.append(CatalogueIssue(file: directory + "/" + point.file, line: 1,
+                        message: "point \(point.id) is already defined in \(pointRoots[point.id] ?? "an earlier catalogue"); add `override: true` to replace it, or choose another id"))
+                }
+                continue
+            }
+            points.append(point)
+            pointRoots[point.id] = directory
+        }
+        for rule in part.rules {
+            if let index = rules.firstIndex(where: { $0.id == rule.id }) {
+                if part.overrides.contains(rule.id) {
+                    rules[index] = rule
+                } else {
+                    issues.append(CatalogueIssue(file: rule.file, line: rule.line,
+                        message: "rule \(rule.id) is already defined at \(rules[index].file):\(rules[index].line); add `override: true` to replace it, or choose another id"))
+                }
+                continue
+            }
+            rules.append(rule)
+        }
     }
 
     /// Catalogue files under `directory`, relative and sorted.
@@ -75,8 +114,12 @@ public struct CatalogueSource: Sendable {
             prefixes += reader.prefixes(node)
         } else if relative.hasPrefix("rules/") || node["rules"] != nil {
             rules += reader.rules(node)
+            for entry in node["rules"]?.sequence ?? [] where entry["override"]?.string == "true" {
+                if let id = entry["id"]?.string { overrides.insert(id) }
+            }
         } else if let point = reader.point(node, relative: relative) {
             points.append(point)
+            if node["override"]?.string == "true" { overrides.insert(point.id) }
         }
         issues += reader.issues
     }
@@ -130,7 +173,7 @@ struct NodeReader {
     // MARK: Points
 
     static let pointKeys: Set<String> = ["id", "title", "domain", "summary", "tags", "platforms", "impact", "mitigation",
-                                         "pairs", "sources", "unverified", "disagreements", "deprecations", "verified"]
+                                         "pairs", "sources", "unverified", "disagreements", "deprecations", "verified", "override"]
 
     mutating func point(_ node: Node, relative: String) -> DivergencePoint? {
         guard node.mapping != nil else {
@@ -204,7 +247,7 @@ struct NodeReader {
 
     // MARK: Rules
 
-    static let ruleKeys: Set<String> = ["id", "point", "platform", "confidence", "message", "remediation", "match", "examples", "aliases", "status"]
+    static let ruleKeys: Set<String> = ["id", "point", "platform", "confidence", "message", "remediation", "match", "examples", "override"]
 
     mutating func rules(_ node: Node) -> [Rule] {
         guard let list = node["rules"]?.sequence else {

@@ -14,8 +14,8 @@ public enum CatalogueValidator {
     public static func validate(_ source: CatalogueSource) -> [CatalogueIssue] {
         var issues = source.issues
         var pointsById: [String: DivergencePoint] = [:]
-        let root = source.roots.first ?? ""
         for point in source.points {
+            let root = source.pointRoots[point.id] ?? source.roots.first ?? ""
             let file = root.isEmpty ? point.file : root + "/" + point.file
             func add(_ message: String) { issues.append(CatalogueIssue(file: file, line: 1, message: "point \(point.id): \(message)")) }
             if pointsById[point.id] != nil { add("duplicate id (also in \(pointsById[point.id]!.file))") }

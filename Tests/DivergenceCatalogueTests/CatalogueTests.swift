@@ -149,3 +149,63 @@ enum CatalogueFixture {
         #expect(messages.contains { $0.contains("not an https URL") })
     }
 }
+
+@Suite struct TeamCatalogueTests {
+    /// A team directory with one rule on a new point, and a copy of a built-in point.
+    func teamDirectory(overridePoint: Bool) throws -> String {
+        let team = CatalogueFixture.temporary()
+        try FileManager.default.createDirectory(atPath: team + "/catalogue/load-balancing", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: team + "/rules/aws", withIntermediateDirectories: true)
+        var point = try String(contentsOfFile: CatalogueFixture.data + "/catalogue/load-balancing/idle-timeout.yaml", encoding: .utf8)
+        point = point.replacingOccurrences(of: "\ntitle: ", with: "\ntitle: Team view of ")
+        if overridePoint { point += "\noverride: true\n" }
+        try point.write(toFile: team + "/catalogue/load-balancing/idle-timeout.yaml", atomically: true, encoding: .utf8)
+        try """
+        rules:
+          - id: aws.load-balancing.team-idle-annotation
+            point: load-balancing.idle-timeout
+            platform: aws
+            confidence: high
+            message: Our platform module sets the idle timeout through this team annotation.
+            match:
+              kinds: [Service]
+              where:
+                annotation: {key: platform.example.com/idle-timeout}
+            examples:
+              fire:
+                - |
+                  apiVersion: v1
+                  kind: Service
+                  metadata:
+                    name: a
+                    annotations:
+                      platform.example.com/idle-timeout: "900"
+              pass:
+                - |
+                  apiVersion: v1
+                  kind: Service
+                  metadata:
+                    name: a
+        """.write(toFile: team + "/rules/aws/load-balancing.yaml", atomically: true, encoding: .utf8)
+        return team
+    }
+
+    @Test func teamEntriesAreMergedAndOverridesReplace() throws {
+        let team = try teamDirectory(overridePoint: true)
+        let source = CatalogueSource.read(directories: [CatalogueFixture.data, team])
+        #expect(CatalogueValidator.validate(source).isEmpty)
+        #expect(source.rules.contains { $0.id == "aws.load-balancing.team-idle-annotation" })
+        #expect(source.points.first { $0.id == "load-balancing.idle-timeout" }?.title.hasPrefix("Team view of") == true)
+        #expect(source.points.count == CatalogueFixture.source.points.count)
+        let issues = ExampleVerifier.verify(rules: source.rules.filter { $0.id.contains("team-") }, points: Dictionary(source.points.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a }))
+        #expect(issues.isEmpty)
+    }
+
+    @Test func collidingIdsWithoutOverrideAreErrors() throws {
+        let team = try teamDirectory(overridePoint: false)
+        let issues = CatalogueValidator.validate(CatalogueSource.read(directories: [CatalogueFixture.data, team]))
+        let collision = try #require(issues.first { $0.message.contains("already defined") })
+        #expect(collision.file.hasPrefix(team))
+        #expect(collision.message.contains("override: true"))
+    }
+}
