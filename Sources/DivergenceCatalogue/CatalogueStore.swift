@@ -172,6 +172,11 @@ public final class CatalogueStore {
         }.first
     }
 
+    /// Id, title and domain of every point, without decoding the full records.
+    public func pointIndex() throws -> [(id: String, title: String, domain: String)] {
+        try database.query("SELECT id, title, domain FROM points ORDER BY id") { ($0.text(0), $0.text(1), $0.text(2)) }
+    }
+
     public func rules() throws -> [Rule] {
         let decoder = JSONDecoder()
         return try database.query("SELECT body FROM rules ORDER BY file, line, id") { try decoder.decode(Rule.self, from: Data($0.text(0).utf8)) }
@@ -182,6 +187,14 @@ public final class CatalogueStore {
             ProviderPrefix(prefix: $0.text(0), platform: Platform(rawValue: $0.text(1)) ?? .aws,
                            domain: Domain(rawValue: $0.text(2)) ?? .compute, on: $0.text(3))
         }
+    }
+
+    /// Decodes one point and one rule: a database written by an older build whose records no
+    /// longer decode is treated as corrupt and rebuilt.
+    public func probe() throws {
+        let decoder = JSONDecoder()
+        _ = try database.query("SELECT body FROM points LIMIT 1") { try decoder.decode(DivergencePoint.self, from: Data($0.text(0).utf8)) }
+        _ = try database.query("SELECT body FROM rules LIMIT 1") { try decoder.decode(Rule.self, from: Data($0.text(0).utf8)) }
     }
 
     public func meta(_ key: String) -> String? {

@@ -3,28 +3,48 @@ import DivergenceCore
 import DivergenceRules
 import Foundation
 
-/// A catalogue ready for use: compiled database, points by id, compiled rules.
+/// A catalogue ready for use: the compiled database, with points, rules and prefixes decoded
+/// on first use (a search never pays for decoding the rules).
 public final class Catalogue: @unchecked Sendable {
-    // Immutable after init; the SQLite connection is only used from the thread that made it.
+    // The decoded values are computed once under the lock; the SQLite connection is only used
+    // from the thread that made the catalogue.
     public let store: CatalogueStore
-    public let points: [String: DivergencePoint]
-    public let rules: [Rule]
-    public let prefixes: [ProviderPrefix]
-    public let info: CatalogueInfo
     /// Problems found in the sources while building (empty when the cache was fresh).
     public let buildIssues: [CatalogueIssue]
     public let rebuilt: Bool
 
+    private let lock = NSLock()
+    private var decodedPoints: [String: DivergencePoint]?
+    private var decodedRules: [Rule]?
+    private var decodedPrefixes: [ProviderPrefix]?
+    private var decodedInfo: CatalogueInfo?
+
     init(store: CatalogueStore, buildIssues: [CatalogueIssue], rebuilt: Bool) throws {
         self.store = store
-        let points = try store.points()
-        self.points = Dictionary(points.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        rules = try store.rules()
-        prefixes = try store.prefixes()
-        info = try store.info()
         self.buildIssues = buildIssues
         self.rebuilt = rebuilt
     }
+
+    private func cached<T>(_ slot: ReferenceWritableKeyPath<Catalogue, T?>, _ make: () throws -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if let value = self[keyPath: slot] { return value }
+        // The database was validated when opened; a decoding failure here means it is unusable.
+        let value = (try? make()) ?? { fatalError("catalogue database \(store.database.path) cannot be decoded; delete it to rebuild") }()
+        self[keyPath: slot] = value
+        return value
+    }
+
+    public var points: [String: DivergencePoint] {
+        cached(\.decodedPoints) { Dictionary(try store.points().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }) }
+    }
+
+    /// Version, hash and counts.
+    public var info: CatalogueInfo { cached(\.decodedInfo) { try store.info() } }
+
+    public var rules: [Rule] { cached(\.decodedRules) { try store.rules() } }
+
+    public var prefixes: [ProviderPrefix] { cached(\.decodedPrefixes) { try store.prefixes() } }
 
     /// Errors opening or building a catalogue.
     public struct LoadError: Error, CustomStringConvertible, Sendable {
@@ -37,7 +57,9 @@ public final class Catalogue: @unchecked Sendable {
             throw LoadError(description: "catalogue database \(file) does not exist (build one with `divergence db build --output \(file)`)")
         }
         do {
-            return try Catalogue(store: CatalogueStore(path: file), buildIssues: [], rebuilt: false)
+            let store = try CatalogueStore(path: file)
+            try store.probe()
+            return try Catalogue(store: store, buildIssues: [], rebuilt: false)
         } catch {
             throw LoadError(description: "catalogue database \(file) cannot be read: \(error)")
         }
@@ -50,7 +72,7 @@ public final class Catalogue: @unchecked Sendable {
         let key = fingerprint(of: dataDirectories)
         let path = cacheDirectory + "/catalogue-\(key.prefix(16)).sqlite"
         if FileManager.default.fileExists(atPath: path) {
-            if let store = try? CatalogueStore(path: path), let catalogue = try? Catalogue(store: store, buildIssues: [], rebuilt: false) {
+            if let store = try? CatalogueStore(path: path), (try? store.probe()) != nil, let catalogue = try? Catalogue(store: store, buildIssues: [], rebuilt: false) {
                 return catalogue
             }
             // Unreadable or corrupted: rebuild below (the rename replaces it atomically).
@@ -74,24 +96,35 @@ public final class Catalogue: @unchecked Sendable {
     }
 
     /// A cheap cache key: every source file's path, size and modification time, plus the schema.
-    /// Any edit under `Data/` changes it, so a stale database is never used.
+    /// Any edit under `Data/` changes it, so a stale database is never used. Plain `stat` calls:
+    /// this runs on every command, so it must cost well under a millisecond.
     static func fingerprint(of directories: [String]) -> String {
         var text = "schema \(CatalogueStore.schemaVersion)\n"
-        let fm = FileManager.default
         for directory in directories {
             text += "root \(URL(fileURLWithPath: directory).standardized.path)\n"
-            guard let enumerator = fm.enumerator(atPath: directory) else { continue }
             var entries: [String] = []
-            while let item = enumerator.nextObject() as? String {
-                guard item.hasSuffix(".yaml") || item.hasSuffix(".yml") else { continue }
-                let attributes = try? fm.attributesOfItem(atPath: directory + "/" + item)
-                let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
-                let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-                entries.append("\(item) \(size) \(modified)")
-            }
+            collect(directory: directory, relative: "", into: &entries)
             text += entries.sorted().joined(separator: "\n") + "\n"
         }
         return SHA256Digest.hex(text)
+    }
+
+    private static func collect(directory: String, relative: String, into entries: inout [String]) {
+        guard let handle = opendir(directory) else { return }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            if name.hasPrefix(".") { continue }
+            let path = directory + "/" + name
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }
+            let child = relative.isEmpty ? name : relative + "/" + name
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                collect(directory: path, relative: child, into: &entries)
+            } else if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+                entries.append("\(child) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)")
+            }
+        }
     }
 
     /// The rule engine over this catalogue's rules.

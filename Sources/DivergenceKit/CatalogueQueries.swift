@@ -9,12 +9,16 @@ public struct CatalogueQueries {
 
     public init(catalogue: Catalogue) { self.catalogue = catalogue }
 
-    public func topics(domain: Domain?) -> TopicsView {
-        let points = catalogue.points.values.sorted { ($0.domain, $0.id) < ($1.domain, $1.id) }
-        let counts = Domain.workOrder.map { d in TopicsView.DomainCount(domain: d.rawValue, points: points.filter { $0.domain == d }.count) }
-        let listed = points.filter { domain == nil || $0.domain == domain }
-        return TopicsView(domains: counts, points: listed.map { .init(id: $0.id, title: $0.title, domain: $0.domain.rawValue) })
+    public func topics(domain: Domain?) throws -> TopicsView {
+        let index = try catalogue.store.pointIndex()
+            .sorted { (Domain(rawValue: $0.domain) ?? .identity, $0.id) < (Domain(rawValue: $1.domain) ?? .identity, $1.id) }
+        let counts = Domain.workOrder.map { d in TopicsView.DomainCount(domain: d.rawValue, points: index.filter { $0.domain == d.rawValue }.count) }
+        let listed = index.filter { domain == nil || $0.domain == domain?.rawValue }
+        return TopicsView(domains: counts, points: listed.map { .init(id: $0.id, title: $0.title, domain: $0.domain) })
     }
+
+    /// One point by id, decoded alone.
+    public func point(_ id: String) throws -> DivergencePoint? { try catalogue.store.point(id: id) }
 
     /// Ranked full-text search; when no point holds every word, points holding any of them.
     public func search(_ text: String, domain: Domain?, limit: Int) throws -> [SearchResultView] {
@@ -40,6 +44,7 @@ public struct CatalogueQueries {
     public func suggest(_ id: String) -> [String] {
         let lowered = id.lowercased()
         let parts = lowered.split(whereSeparator: { $0 == "." || $0 == "-" }).map(String.init)
-        return catalogue.points.keys.filter { key in parts.contains { !$0.isEmpty && key.contains($0) } }.sorted().prefix(5).map { $0 }
+        let ids = (try? catalogue.store.pointIndex().map(\.id)) ?? []
+        return ids.filter { key in parts.contains { !$0.isEmpty && key.contains($0) } }.sorted().prefix(5).map { $0 }
     }
 }

@@ -23,7 +23,7 @@ struct Show: ParsableCommand {
     func run() throws {
         let catalogue = try catalogueOptions.load()
         let queries = CatalogueQueries(catalogue: catalogue)
-        guard let point = catalogue.points[id] else {
+        guard let point = try queries.point(id) else {
             let suggestions = queries.suggest(id)
             Terminal.error("no divergence point '\(id)'" + (suggestions.isEmpty ? "" : "; did you mean: \(suggestions.joined(separator: ", "))?"))
             throw ExitCode(ExitStatus.usage)

@@ -15,7 +15,7 @@ struct Topics: ParsableCommand {
 
     func run() throws {
         let catalogue = try catalogueOptions.load()
-        let view = CatalogueQueries(catalogue: catalogue).topics(domain: domain)
+        let view = try CatalogueQueries(catalogue: catalogue).topics(domain: domain)
         if format == .json {
             print(try Terminal.json(view), terminator: "")
             return

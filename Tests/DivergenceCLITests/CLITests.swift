@@ -151,3 +151,83 @@ enum CLI {
         #expect(r.stdout.contains("0 problem(s)"))
     }
 }
+
+@Suite(.serialized) struct QueryCommandTests {
+    @Test func topicsTextListsDomainsThenPoints() throws {
+        let all = try CLI.run(["topics"])
+        #expect(all.stdout.contains("load-balancing"))
+        #expect(all.stdout.contains("managed-services"))
+        let storage = try CLI.run(["topics", "storage"])
+        #expect(storage.stdout.split(separator: "\n").allSatisfy { $0.hasPrefix("storage.") })
+        let json = try JSONSerialization.jsonObject(with: Data(try CLI.run(["topics", "dns", "--format", "json"]).stdout.utf8)) as! [String: Any]
+        #expect((json["points"] as! [[String: Any]]).allSatisfy { $0["domain"] as? String == "dns" })
+        #expect(try CLI.run(["topics", "nonsense"]).status == 2)
+    }
+
+    @Test func showTextHasEveryCloudAndThePairView() throws {
+        let all = try CLI.run(["show", "load-balancing.idle-timeout"])
+        for product in ["Amazon EKS", "Azure AKS", "Google GKE", "Sources", "verified 2026-"] { #expect(all.stdout.contains(product)) }
+        let pair = try CLI.run(["show", "load-balancing.idle-timeout", "--from", "aws", "--to", "azure"])
+        #expect(pair.stdout.contains("aws → azure: severity"))
+        #expect(!pair.stdout.contains("Google GKE"))
+        let markdown = try CLI.run(["show", "load-balancing.idle-timeout", "--format", "markdown"])
+        #expect(markdown.stdout.hasPrefix("# "))
+        #expect(markdown.stdout.contains("| From → to | Severity |"))
+        let typo = try CLI.run(["show", "load-balancing.idle"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("did you mean"))
+    }
+
+    @Test func searchTextHighlightsAndFiltersByDomain() throws {
+        let r = try CLI.run(["search", "role-arn", "--domain", "identity", "--limit", "3"])
+        #expect(r.status == 0)
+        let ids = r.stdout.split(separator: "\n").filter { !$0.hasPrefix(" ") }
+        #expect(!ids.isEmpty && ids.count <= 3)
+        #expect(ids.allSatisfy { $0.hasPrefix("identity.") })
+        #expect(r.stdout.contains("["), "matches are highlighted in snippets")
+        let none = try CLI.run(["search", "zzzzqqqq"])
+        #expect(none.stdout.contains("no results"))
+    }
+
+    @Test func compareOrdersBySeverity() throws {
+        let json = try JSONSerialization.jsonObject(with: Data(try CLI.run(["compare", "--from", "azure", "--to", "gcp", "--domain", "identity", "--format", "json"]).stdout.utf8)) as! [String: Any]
+        let order = ["critical", "high", "medium", "low", "info"]
+        let severities = (json["points"] as! [[String: Any]]).map { order.firstIndex(of: $0["severity"] as! String)! }
+        #expect(!severities.isEmpty)
+        #expect(severities == severities.sorted())
+        let markdown = try CLI.run(["compare", "--from", "azure", "--to", "gcp", "--format", "markdown"])
+        #expect(markdown.stdout.hasPrefix("| Point | Severity |"))
+    }
+
+    @Test func rulesListAndOneRuleWithExamples() throws {
+        let list = try CLI.run(["rules", "--platform", "gcp"])
+        #expect(list.stdout.contains("gcp."))
+        #expect(!list.stdout.contains("aws.identity"))
+        let firstId = String(list.stdout.split(separator: " ").first!)
+        let one = try CLI.run(["rules", firstId])
+        #expect(one.stdout.contains("fires on (example 1)"))
+        #expect(one.stdout.contains("does not fire on (example 1)"))
+        let json = try JSONSerialization.jsonObject(with: Data(try CLI.run(["rules", firstId, "--format", "json"]).stdout.utf8)) as! [String: Any]
+        #expect(json["id"] as? String == firstId)
+    }
+
+    @Test func dbInfoAndBuild() throws {
+        let info = try JSONSerialization.jsonObject(with: Data(try CLI.run(["db", "info", "--format", "json"]).stdout.utf8)) as! [String: Any]
+        #expect((info["sha256"] as? String)?.count == 64)
+        #expect((info["points"] as? Int ?? 0) >= 150)
+        let output = CLI.temporary() + "/catalogue.sqlite"
+        let build = try CLI.run(["db", "build", "--output", output])
+        #expect(build.status == 0)
+        let check = try CLI.run(["check", "Examples/gcp", "--from", "gcp", "--to", "azure", "--catalogue", output, "--format", "json"])
+        #expect(check.status == 1)
+        #expect(try CLI.run(["check", "Examples/gcp", "--to", "azure", "--catalogue", "/nonexistent.sqlite"]).status == 2)
+    }
+
+    @Test func completionScriptsAreGenerated() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let r = try CLI.run(["--generate-completion-script", shell])
+            #expect(r.status == 0)
+            #expect(r.stdout.contains("divergence"))
+        }
+    }
+}
