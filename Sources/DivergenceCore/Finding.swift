@@ -24,16 +24,22 @@ public struct Finding: Sendable, Codable, Hashable {
     public var effort: Double
     /// Title of the divergence point, for people.
     public var title: String
+    /// How the source platform behaves (from the point), for reports that show both sides.
+    public var sourceBehaviour: String?
+    /// The construct to use on the target instead (from the point), often a manifest snippet.
+    public var targetEquivalent: String?
 
     public init(ruleId: String, divergenceId: String, domain: Domain, severity: Severity, confidence: Confidence,
                 score: Double, equivalence: Equivalence, owner: String, target: Platform, file: String,
                 line: Int, column: Int, resource: ResourceRef, path: String, evidence: String, message: String,
-                remediation: String, references: [String], effort: Double, title: String) {
+                remediation: String, references: [String], effort: Double, title: String,
+                sourceBehaviour: String? = nil, targetEquivalent: String? = nil) {
         self.ruleId = ruleId; self.divergenceId = divergenceId; self.domain = domain; self.severity = severity
         self.confidence = confidence; self.score = score; self.equivalence = equivalence; self.owner = owner
         self.target = target; self.file = file; self.line = line; self.column = column; self.resource = resource
         self.path = path; self.evidence = evidence; self.message = message; self.remediation = remediation
         self.references = references; self.effort = effort; self.title = title
+        self.sourceBehaviour = sourceBehaviour; self.targetEquivalent = targetEquivalent
     }
 
     /// A fingerprint that survives line moves: rule, file, resource and path, never the line.

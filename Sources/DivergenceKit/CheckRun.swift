@@ -83,6 +83,7 @@ public struct CheckRun: Sendable {
             resources.append(.init(ref: resource.ref, file: resource.file, line: resource.location.line,
                                    score: RiskModel.aggregate(group.map(\.score)), findings: group.count))
         }
+        let workloads = Self.workloads(manifests.resources, findings: findings)
         let coverage = CheckReport.Coverage(
             skipped: manifests.skipped.map { .init(file: $0.file, line: $0.line, reason: $0.reason) },
             errors: manifests.errors.map { .init(file: $0.file, line: $0.line, message: $0.message) })
@@ -92,7 +93,29 @@ public struct CheckRun: Sendable {
                              points: catalogue.info.points, rules: catalogue.info.rules),
             from: from, fromInferred: inferred, fromReason: reason, to: options.to, summary: summary,
             targets: ranked, findings: findings, suppressed: suppressed.map(CheckReport.Suppressed.init),
-            resources: resources, coverage: coverage)
+            resources: resources, workloads: workloads, coverage: coverage)
+    }
+
+    /// Workload summaries with findings, most at risk first; cluster-wide resources last.
+    static func workloads(_ resources: [LocatedResource], findings: [Finding]) -> [CheckReport.WorkloadSummary] {
+        let byResource = Dictionary(grouping: findings, by: \.resource)
+        let (workloads, clusterWide) = WorkloadGrouping.group(resources)
+        var result: [CheckReport.WorkloadSummary] = []
+        for workload in workloads {
+            let group = workload.members.flatMap { byResource[$0] ?? [] }
+            guard !group.isEmpty else { continue }
+            result.append(.init(kind: workload.owner.kind, namespace: workload.owner.namespace, name: workload.owner.name,
+                                resources: workload.members.map(\.description), score: RiskModel.aggregate(group.map(\.score)),
+                                findings: group.count, effort: effort(group)))
+        }
+        result.sort { ($0.score, $1.name) > ($1.score, $0.name) }
+        let shared = clusterWide.flatMap { byResource[$0] ?? [] }
+        if !shared.isEmpty {
+            result.append(.init(kind: "cluster-wide", namespace: nil, name: "cluster-wide",
+                                resources: clusterWide.filter { byResource[$0] != nil }.map(\.description),
+                                score: RiskModel.aggregate(shared.map(\.score)), findings: shared.count, effort: effort(shared)))
+        }
+        return result
     }
 
     static func effort(_ findings: [Finding]) -> Double {

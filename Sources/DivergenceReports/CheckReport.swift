@@ -75,6 +75,23 @@ public struct CheckReport: Sendable, Codable {
         public var ref: ResourceRef { ResourceRef(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name) }
     }
 
+    /// A workload (a pod-bearing resource with its Services, ServiceAccount, claims and
+    /// Ingresses) or the cluster-wide resources, with the findings on any of its members.
+    public struct WorkloadSummary: Sendable, Codable {
+        public var kind: String
+        public var namespace: String?
+        public var name: String
+        public var resources: [String]
+        public var score: Int
+        public var findings: Int
+        public var effort: Double
+        public init(kind: String, namespace: String?, name: String, resources: [String], score: Int, findings: Int, effort: Double) {
+            self.kind = kind; self.namespace = namespace; self.name = name; self.resources = resources
+            self.score = score; self.findings = findings; self.effort = effort
+        }
+        public var label: String { kind == "cluster-wide" ? "cluster-wide resources" : "\(kind)/\(namespace.map { "\($0)/" } ?? "")\(name)" }
+    }
+
     public struct Skipped: Sendable, Codable {
         public var file: String
         public var line: Int?
@@ -125,14 +142,16 @@ public struct CheckReport: Sendable, Codable {
     public var findings: [Finding]
     public var suppressed: [Suppressed]
     public var resources: [ResourceSummary]
+    public var workloads: [WorkloadSummary]
     public var coverage: Coverage
 
     public init(tool: Tool, catalogue: CatalogueIdentity, from: Platform?, fromInferred: Bool, fromReason: String?,
                 to: [Platform], summary: Summary, targets: [TargetSummary], findings: [Finding],
-                suppressed: [Suppressed], resources: [ResourceSummary], coverage: Coverage) {
+                suppressed: [Suppressed], resources: [ResourceSummary], workloads: [WorkloadSummary], coverage: Coverage) {
         self.tool = tool; self.catalogue = catalogue; self.from = from; self.fromInferred = fromInferred
         self.fromReason = fromReason; self.to = to; self.summary = summary; self.targets = targets
-        self.findings = findings; self.suppressed = suppressed; self.resources = resources; self.coverage = coverage
+        self.findings = findings; self.suppressed = suppressed; self.resources = resources
+        self.workloads = workloads; self.coverage = coverage
     }
 
     /// Findings whose rule is `unassessed`: provider-owned constructs the catalogue does not know.

@@ -30,6 +30,7 @@ public struct HTMLReportRenderer: ReportRenderer {
     .score{font-size:40px;font-weight:700}.lvl{display:inline-block;padding:2px 10px;border-radius:12px;color:#fff;font-weight:600}
     .critical{background:#7b1fa2}.high{background:#c62828}.medium{background:#ef8f00}.low{background:#00838f}.info{background:#78909c}.moderate{background:#ef8f00}
     code{background:#f0f2f5;padding:1px 4px;border-radius:3px;font-size:12.5px;word-break:break-all}
+    pre{background:#f0f2f5;padding:8px 10px;border-radius:4px;white-space:pre-wrap;font-size:12.5px}
     details{border-top:1px solid #eceff3;padding:8px 0}summary{cursor:pointer}.muted{color:#5f6b7a}.grid{display:grid;grid-template-columns:1fr 1fr;gap:18px}
     """
 
@@ -55,8 +56,15 @@ public struct HTMLReportRenderer: ReportRenderer {
         out += "</section><div class=\"grid\">"
         let domains = Domain.workOrder.compactMap { d in s.byDomain[d.rawValue].map { (d.rawValue, $0.score) } }
         out += "<section><h2>Risk by domain</h2>\(barChart(domains))</section>"
-        let workloads = report.resources.sorted { ($0.score, $1.name) > ($1.score, $0.name) }.prefix(12).map { ("\($0.kind)/\($0.name)", $0.score) }
-        out += "<section><h2>Risk by resource</h2>\(barChart(Array(workloads)))</section></div>"
+        let workloads = report.workloads.prefix(12).map { ($0.kind == "cluster-wide" ? "cluster-wide" : "\($0.kind)/\($0.name)", $0.score) }
+        out += "<section><h2>Risk by workload</h2>\(barChart(Array(workloads)))</section></div>"
+        if !report.workloads.isEmpty {
+            out += "<section><h2>Workloads</h2><table><tr><th>Workload</th><th>Resources</th><th>Findings</th><th>Score</th><th>Effort (h)</th></tr>"
+            for w in report.workloads {
+                out += "<tr><td>\(h(w.label))</td><td>\(w.resources.map(h).joined(separator: "<br>"))</td><td>\(w.findings)</td><td>\(w.score)</td><td>\(String(format: "%.1f", w.effort))</td></tr>"
+            }
+            out += "</table></section>"
+        }
         out += "<section><h2>Findings</h2>"
         for domain in Domain.workOrder {
             let group = report.findings.filter { $0.domain == domain }
@@ -67,7 +75,10 @@ public struct HTMLReportRenderer: ReportRenderer {
                 out += " — \(h(f.resource.description)) <span class=\"muted\">\(h(f.file)):\(f.line)\(report.to.count > 1 ? " → \(f.target.rawValue)" : "")</span></summary>"
                 out += "<p><code>\(h(f.path))</code> = <code>\(h(f.evidence))</code></p>"
                 for line in f.message.split(separator: "\n") { out += "<p>\(h(String(line)))</p>" }
-                out += "<p><strong>What to do.</strong> " + f.remediation.split(separator: "\n").map { h(String($0)) }.joined(separator: "<br>") + "</p>"
+                out += "<p><strong>What to do.</strong> " + h(f.remediation.components(separatedBy: "\nOn ").first ?? f.remediation) + "</p>"
+                if let equivalent = f.targetEquivalent {
+                    out += "<p class=\"muted\">Equivalent on \(h(f.target.product)):</p><pre>\(h(equivalent))</pre>"
+                }
                 out += "<p class=\"muted\">\(h(f.divergenceId)) · rule \(h(f.ruleId)) · score \(String(format: "%.1f", f.score)) · confidence \(f.confidence.rawValue) · equivalence \(f.equivalence.rawValue) · effort \(f.effort) h</p>"
                 if !f.references.isEmpty {
                     out += "<p class=\"muted\">" + f.references.map { "<a href=\"\(h($0))\" rel=\"noreferrer\">\(h($0))</a>" }.joined(separator: "<br>") + "</p>"

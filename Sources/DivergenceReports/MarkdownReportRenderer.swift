@@ -8,11 +8,41 @@ public struct MarkdownReportRenderer: ReportRenderer {
 
     func e(_ s: String) -> String { PointText.escapeMarkdown(s) }
 
-    /// Inline code that survives backticks in the value.
+    /// A manifest value as inline code: the fence is longer than any backtick run inside, and
+    /// HTML is inert in a code span, so nothing in the value can break out.
     func code(_ s: String) -> String {
-        let flat = s.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "|", with: "\\|")
-        let fence = flat.contains("``") ? "```" : flat.contains("`") ? "``" : "`"
-        return "\(fence) \(flat.replacingOccurrences(of: "<", with: "&lt;")) \(fence)"
+        let flat = s.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+        var longest = 0, run = 0
+        for c in flat { run = c == "`" ? run + 1 : 0; longest = max(longest, run) }
+        let fence = String(repeating: "`", count: longest + 1)
+        return "\(fence) \(flat) \(fence)"
+    }
+
+    /// Catalogue prose, which is trusted Markdown: code spans stay as written; outside them,
+    /// `<`, `>` and `&` are escaped so placeholders such as `<ns>` are not read as HTML.
+    func prose(_ s: String) -> String {
+        var out = ""
+        var inCode = false
+        for c in s.replacingOccurrences(of: "\n", with: " ") {
+            if c == "`" { inCode.toggle(); out.append(c); continue }
+            if inCode { out.append(c); continue }
+            switch c {
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    /// A fenced block that no backtick run in the text can close early.
+    func fenced(_ text: String) -> String {
+        var fence = "```"
+        while text.contains(fence) { fence += "`" }
+        let lines = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let isManifest = lines.count > 1 && lines.allSatisfy { $0.contains(":") || $0.trimmingCharacters(in: .whitespaces).hasPrefix("-") }
+        return fence + (isManifest ? "yaml" : "text") + "\n" + text.trimmingCharacters(in: .whitespacesAndNewlines) + "\n" + fence + "\n"
     }
 
     public func render(_ report: CheckReport) throws -> String {
@@ -37,7 +67,14 @@ public struct MarkdownReportRenderer: ReportRenderer {
             guard let d = s.byDomain[domain.rawValue] else { continue }
             out += "| \(domain.rawValue) | \(d.findings) | \(d.score) | \(String(format: "%.1f", d.effort)) |\n"
         }
-        out += "\n## Findings\n\n"
+        if !report.workloads.isEmpty {
+            out += "\n## By workload\n\nA workload is a pod-bearing resource with the Services that select it, its ServiceAccount, its claims and the Ingresses in front of it.\n\n"
+            out += "| Workload | Resources | Findings | Score | Effort (h) |\n|---|---|---|---|---|\n"
+            for w in report.workloads {
+                out += "| \(e(w.label)) | \(w.resources.map(e).joined(separator: "<br>")) | \(w.findings) | \(w.score) | \(String(format: "%.1f", w.effort)) |\n"
+            }
+        }
+        out += "\n## Findings\n\nIn the order the work is done: identity, networking and load balancing, ingress, DNS and TLS, storage, registry, secrets, compute, observability.\n\n"
         for domain in Domain.workOrder {
             let group = report.findings.filter { $0.domain == domain }
             guard !group.isEmpty else { continue }
@@ -47,8 +84,14 @@ public struct MarkdownReportRenderer: ReportRenderer {
                 out += "- **Where:** `\(e(f.file)):\(f.line)` — \(e(f.resource.description)), \(code(f.path))\n"
                 out += "- **Evidence:** \(code(f.evidence))\n"
                 out += "- **Point:** `\(f.divergenceId)` · rule `\(f.ruleId)` · confidence \(f.confidence.rawValue) · equivalence \(f.equivalence.rawValue) · score \(String(format: "%.1f", f.score)) · effort \(f.effort) h\n\n"
-                out += f.message.split(separator: "\n").map { e(String($0)) }.joined(separator: "\n\n") + "\n\n"
-                out += "**What to do.** " + f.remediation.split(separator: "\n").map { e(String($0)) }.joined(separator: "\n\n") + "\n\n"
+                let lines = f.message.split(separator: "\n").map(String.init)
+                out += "**Here (\(e(f.owner))).** \(prose(lines.first ?? ""))\n\n"
+                if lines.count > 1 { out += "**On the target.** " + lines.dropFirst().map { prose($0) }.joined(separator: " ") + "\n\n" }
+                let advice = f.remediation.components(separatedBy: "\nOn ").first ?? f.remediation
+                out += "**What to do.** \(prose(advice))\n\n"
+                if let equivalent = f.targetEquivalent {
+                    out += "Equivalent on \(f.target.product):\n\n" + fenced(equivalent) + "\n"
+                }
                 if !f.references.isEmpty { out += f.references.map { "<\($0)>" }.joined(separator: " · ") + "\n\n" }
             }
         }

@@ -92,6 +92,7 @@ public struct Assessor: Sendable {
         }
         guard let pair else { return nil }
         let targetSide = point.platforms[target]
+        let sourcePlatform: Platform? = { if case .platform(let p) = rule.owner { return p } else { return from } }()
         var remediation = rule.remediation ?? point.mitigation
         if let note = pair.note, !note.isEmpty { remediation = note + " " + remediation }
         if let equivalent = targetSide?.equivalent, !equivalent.isEmpty {
@@ -112,6 +113,8 @@ public struct Assessor: Sendable {
             evidence: Redaction.evidence(match.node.evidence, path: match.node.path, resource: match.resource),
             message: message, remediation: remediation,
             references: references.isEmpty ? point.sources.map(\.url) : references,
-            effort: pair.effort, title: point.title)
+            effort: pair.effort, title: point.title,
+            sourceBehaviour: sourcePlatform.flatMap { point.platforms[$0]?.behaviour },
+            targetEquivalent: targetSide?.equivalent.isEmpty == false ? targetSide?.equivalent : nil)
     }
 }

@@ -1,0 +1,77 @@
+import DivergenceCore
+
+/// Groups resources into workloads, the unit a team migrates: a pod-bearing resource with the
+/// Services that select it, its ServiceAccount, its claims, and the Ingresses that route to
+/// those Services. Everything else (StorageClasses, issuers, CRDs) is cluster-wide.
+public enum WorkloadGrouping {
+    public struct Workload: Sendable, Hashable {
+        public var owner: ResourceRef
+        public var members: [ResourceRef]
+    }
+
+    /// Workloads in input order; `clusterWide` holds resources that belong to none.
+    public static func group(_ resources: [LocatedResource]) -> (workloads: [Workload], clusterWide: [ResourceRef]) {
+        let workloadKinds = Set(KindSelector.workloadKinds)
+        var workloads: [Workload] = []
+        var claimed = Set<ResourceRef>()
+        let services = resources.filter { $0.ref.kind == "Service" }
+        let ingresses = resources.filter { $0.ref.kind == "Ingress" }
+        for resource in resources where workloadKinds.contains(resource.ref.kind) {
+            let namespace = resource.ref.namespace
+            let podMeta = podTemplateMetadata(of: resource)
+            let podLabels = Dictionary((podMeta?["labels"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }, uniquingKeysWith: { a, _ in a })
+            let podSpec = podTemplateSpec(of: resource)
+            var members: [ResourceRef] = [resource.ref]
+            if let sa = podSpec?["serviceAccountName"]?.scalar ?? podSpec?["serviceAccount"]?.scalar {
+                members += resources.filter { $0.ref.kind == "ServiceAccount" && $0.ref.name == sa && $0.ref.namespace == namespace }.map(\.ref)
+            }
+            var claims = Set((podSpec?["volumes"]?.items ?? []).compactMap { $0["persistentVolumeClaim"]?["claimName"]?.scalar })
+            for template in resource.root["spec"]?["volumeClaimTemplates"]?.items ?? [] {
+                if let name = template["metadata"]?["name"]?.scalar { claims.insert(name) }
+            }
+            members += resources.filter { $0.ref.kind == "PersistentVolumeClaim" && claims.contains($0.ref.name) && $0.ref.namespace == namespace }.map(\.ref)
+            var serviceNames = Set<String>()
+            for service in services where service.ref.namespace == namespace {
+                let selector = (service.root["spec"]?["selector"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }
+                if !selector.isEmpty, selector.allSatisfy({ podLabels[$0.0] == $0.1 }) {
+                    members.append(service.ref)
+                    serviceNames.insert(service.ref.name)
+                }
+            }
+            for ingress in ingresses where ingress.ref.namespace == namespace {
+                if !backendServices(of: ingress).isDisjoint(with: serviceNames) { members.append(ingress.ref) }
+            }
+            claimed.formUnion(members)
+            workloads.append(Workload(owner: resource.ref, members: members))
+        }
+        let clusterWide = resources.map(\.ref).filter { !claimed.contains($0) }
+        return (workloads, clusterWide)
+    }
+
+    static func podTemplateSpec(of resource: LocatedResource) -> ManifestNode? {
+        switch resource.ref.kind {
+        case "Pod": resource.root["spec"]
+        case "CronJob": resource.root["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]
+        default: resource.root["spec"]?["template"]?["spec"]
+        }
+    }
+
+    static func podTemplateMetadata(of resource: LocatedResource) -> ManifestNode? {
+        switch resource.ref.kind {
+        case "Pod": resource.root["metadata"]
+        case "CronJob": resource.root["spec"]?["jobTemplate"]?["spec"]?["template"]?["metadata"]
+        default: resource.root["spec"]?["template"]?["metadata"]
+        }
+    }
+
+    static func backendServices(of ingress: LocatedResource) -> Set<String> {
+        var names = Set<String>()
+        if let name = ingress.root["spec"]?["defaultBackend"]?["service"]?["name"]?.scalar { names.insert(name) }
+        for rule in ingress.root["spec"]?["rules"]?.items ?? [] {
+            for path in rule["http"]?["paths"]?.items ?? [] {
+                if let name = path["backend"]?["service"]?["name"]?.scalar ?? path["backend"]?["serviceName"]?.scalar { names.insert(name) }
+            }
+        }
+        return names
+    }
+}
