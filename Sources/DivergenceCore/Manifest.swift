@@ -104,10 +104,21 @@ public struct LocatedResource: Sendable, Hashable {
     public var root: ManifestNode
     /// The template file named by a `# Source:` comment of rendered Helm output, if any.
     public var renderedFrom: String?
+    /// The line of that `# Source:` comment: lines in the template's rendered document are
+    /// counted from it.
+    public var renderedLineOffset: Int
 
     public init(ref: ResourceRef, file: String, document: Int, location: SourceLocation,
-                kindLocation: SourceLocation, root: ManifestNode, renderedFrom: String? = nil) {
+                kindLocation: SourceLocation, root: ManifestNode, renderedFrom: String? = nil, renderedLineOffset: Int = 0) {
         self.ref = ref; self.file = file; self.document = document; self.location = location
         self.kindLocation = kindLocation; self.root = root; self.renderedFrom = renderedFrom
+        self.renderedLineOffset = renderedLineOffset
+    }
+
+    /// Where a finding on this resource should say it is: the template for rendered Helm
+    /// output (line within the rendered document), else the file and line as read.
+    public func reportedLocation(line: Int) -> (file: String, line: Int) {
+        guard let renderedFrom else { return (file, line) }
+        return (renderedFrom, max(1, line - renderedLineOffset))
     }
 }

@@ -10,6 +10,18 @@ public struct CheckOptions: Sendable {
     public var paths: [String]
     public var from: Platform?
     public var to: [Platform]
+    /// Paths to leave out (`--exclude`, configuration `exclude`).
+    public var exclude: [PathGlob] = []
+    /// Accepted findings from configuration.
+    public var ignore: [IgnoreEntry] = []
+    /// Fingerprints to leave out (`--baseline`), with their entries to report as fixed.
+    public var baseline: Baseline?
+    /// Leave out files that git ignores when a path is inside a git work tree.
+    public var honourGitIgnore = true
+    /// The date expiry of ignore entries is checked against (`YYYY-MM-DD`).
+    public var today = Configuration.today()
+    /// Charts and overlays to render and check with the paths.
+    public var renders: [RenderRequest] = []
 
     public init(paths: [String], from: Platform? = nil, to: [Platform]) {
         self.paths = paths; self.from = from; self.to = to
@@ -33,7 +45,18 @@ public struct CheckRun: Sendable {
 
     /// Runs the check; `stdin` is read only if `-` is among the paths.
     public func run(_ options: CheckOptions, stdin: @escaping @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() }) -> CheckReport {
-        let manifests = loader.load(paths: options.paths, stdin: stdin)
+        let excludes = options.exclude
+        let ignored = options.honourGitIgnore ? GitIgnore.ignoredFiles(loader.expand(paths: options.paths).files) : []
+        var manifests = loader.load(paths: options.paths, stdin: stdin) { path in
+            ignored.contains(path) || excludes.contains { $0.matches(path) }
+        }
+        if !ignored.isEmpty {
+            manifests.skipped.append(SkippedInput(file: ignored.sorted().first!, reason: "\(ignored.count) file(s) ignored by .gitignore (first shown)"))
+        }
+        manifests.skipped += RenderHints.hints(for: options.paths)
+        for request in options.renders {
+            manifests.append(Rendering.load(request, with: loader))
+        }
         return assess(manifests, options: options)
     }
 
@@ -53,13 +76,47 @@ public struct CheckRun: Sendable {
         for target in options.to {
             assessments.append(assessor.assess(matches: matches, unassessed: unassessed, target: target))
         }
-        let findings = assessments.flatMap(\.findings).sorted(by: Assessor.order)
-        let suppressed = assessments.flatMap(\.suppressed)
+        var findings = assessments.flatMap(\.findings).sorted(by: Assessor.order)
+        var suppressed = assessments.flatMap(\.suppressed)
+        var warnings: [String] = []
 
-        var ranked = assessments.map { a -> CheckReport.TargetSummary in
-            let score = RiskModel.aggregate(a.findings.map(\.score))
-            return CheckReport.TargetSummary(to: a.target, rank: 0, score: score, level: RiskLevel(score: score),
-                                             findings: a.findings.count, effort: Self.effort(a.findings))
+        // Configuration ignore entries: matched findings move to `suppressed` with their reason;
+        // an expired entry stops suppressing and says so.
+        if !options.ignore.isEmpty {
+            var kept: [Finding] = []
+            var expiredUsed = Set<IgnoreEntry>()
+            for finding in findings {
+                let entries = options.ignore.filter { $0.matches(finding) }
+                if let entry = entries.first(where: { !$0.isExpired(today: options.today) }) {
+                    suppressed.append(SuppressedFinding(finding: finding, reason: entry.reason, source: "\(entry.file):\(entry.line)"))
+                } else {
+                    expiredUsed.formUnion(entries)
+                    kept.append(finding)
+                }
+            }
+            findings = kept
+            for entry in expiredUsed.sorted(by: { ($0.file, $0.line) < ($1.file, $1.line) }) {
+                warnings.append("ignore entry '\(entry.id)' at \(entry.file):\(entry.line) expired on \(entry.expires ?? "") and no longer suppresses its findings")
+            }
+        }
+
+        // Baseline: leave out what was already accepted; what it has and the run does not is fixed.
+        var baselined = 0
+        var fixed: [CheckReport.BaselineEntry] = []
+        if let baseline = options.baseline {
+            let known = baseline.fingerprints
+            let current = findings.map { CheckReport.BaselineEntry($0) }
+            baselined = current.filter { known.contains($0.fingerprint) }.count
+            findings = zip(findings, current).filter { !known.contains($0.1.fingerprint) }.map(\.0)
+            let seen = Set(current.map(\.fingerprint))
+            fixed = baseline.findings.filter { !seen.contains($0.fingerprint) }
+        }
+
+        var ranked = options.to.map { target -> CheckReport.TargetSummary in
+            let mine = findings.filter { $0.target == target }
+            let score = RiskModel.aggregate(mine.map(\.score))
+            return CheckReport.TargetSummary(to: target, rank: 0, score: score, level: RiskLevel(score: score),
+                                             findings: mine.count, effort: Self.effort(mine))
         }
         ranked.sort { ($0.score, $0.effort, $0.to) < ($1.score, $1.effort, $1.to) }
         for i in ranked.indices { ranked[i].rank = i + 1 }
@@ -71,29 +128,34 @@ public struct CheckRun: Sendable {
             byDomain[domain.rawValue] = .init(findings: group.count, score: RiskModel.aggregate(group.map(\.score)), effort: Self.effort(group))
         }
         let score = RiskModel.aggregate(findings.map(\.score))
-        let summary = CheckReport.Summary(
+        var summary = CheckReport.Summary(
             score: score, level: RiskLevel(score: score), files: manifests.files, documents: manifests.documents,
             resources: manifests.resources.count, findings: findings.count, suppressed: suppressed.count,
             bySeverity: bySeverity, byDomain: byDomain, effort: Self.effort(findings))
+        summary.baselined = baselined
 
         var resources: [CheckReport.ResourceSummary] = []
         let byResource = Dictionary(grouping: findings) { "\($0.file)\u{0}\($0.resource)" }
         for resource in manifests.resources {
-            guard let group = byResource["\(resource.file)\u{0}\(resource.ref)"] else { continue }
-            resources.append(.init(ref: resource.ref, file: resource.file, line: resource.location.line,
+            let shown = resource.reportedLocation(line: resource.location.line)
+            guard let group = byResource["\(shown.file)\u{0}\(resource.ref)"] else { continue }
+            resources.append(.init(ref: resource.ref, file: shown.file, line: shown.line,
                                    score: RiskModel.aggregate(group.map(\.score)), findings: group.count))
         }
         let workloads = Self.workloads(manifests.resources, findings: findings)
         let coverage = CheckReport.Coverage(
             skipped: manifests.skipped.map { .init(file: $0.file, line: $0.line, reason: $0.reason) },
-            errors: manifests.errors.map { .init(file: $0.file, line: $0.line, message: $0.message) })
-        return CheckReport(
+            errors: manifests.errors.map { .init(file: $0.file, line: $0.line, message: $0.message) },
+            warnings: warnings)
+        var report = CheckReport(
             tool: .init(name: "divergence", version: Self.toolVersion),
             catalogue: .init(version: catalogue.info.version, sha256: catalogue.info.sha256,
                              points: catalogue.info.points, rules: catalogue.info.rules),
             from: from, fromInferred: inferred, fromReason: reason, to: options.to, summary: summary,
             targets: ranked, findings: findings, suppressed: suppressed.map(CheckReport.Suppressed.init),
             resources: resources, workloads: workloads, coverage: coverage)
+        report.fixed = fixed
+        return report
     }
 
     /// Workload summaries with findings, most at risk first; cluster-wide resources last.

@@ -39,7 +39,7 @@ public struct ManifestSet: Sendable {
 
     public init() {}
 
-    mutating func append(_ other: ManifestSet) {
+    public mutating func append(_ other: ManifestSet) {
         files += other.files
         documents += other.documents
         resources += other.resources
@@ -57,8 +57,11 @@ public struct ManifestLoader: Sendable {
     public static let extensions: Set<String> = ["yaml", "yml", "json"]
     /// Upper bound on nodes one document may expand to (alias bombs stop here).
     public var maxNodesPerDocument = 2_000_000
-    /// Upper bound on nesting depth (deeper documents are refused, never overflow the stack).
-    public var maxDepth = 512
+    /// Upper bound on nesting depth (deeper documents are refused before parsing, so the
+    /// parser's recursion never overflows a worker thread's stack).
+    public var maxDepth = 128
+    /// Files larger than this are skipped with a reason instead of being read.
+    public var maxFileBytes = 16 * 1024 * 1024
 
     public init() {}
 
@@ -109,8 +112,10 @@ public struct ManifestLoader: Sendable {
     }
 
     /// Loads every input; `stdin` is read only when `-` is among the paths.
-    public func load(paths: [String], stdin: @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() }) -> ManifestSet {
-        let (files, expandErrors) = expand(paths: paths)
+    public func load(paths: [String], stdin: @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
+                     excluded: @Sendable (String) -> Bool = { _ in false }) -> ManifestSet {
+        let (expanded, expandErrors) = expand(paths: paths)
+        let files = expanded.filter { $0 == "-" || !excluded($0) }
         var result = ManifestSet()
         result.errors = expandErrors
         let slots = ResultSlots(count: files.count)
@@ -120,6 +125,14 @@ public struct ManifestLoader: Sendable {
             if file == "-" {
                 data = stdin()
             } else {
+                var info = stat()
+                if stat(file, &info) == 0, Int(info.st_size) > maxFileBytes {
+                    var skipped = ManifestSet()
+                    skipped.files = 1
+                    skipped.skipped = [SkippedInput(file: file, reason: "larger than \(maxFileBytes / 1024 / 1024) MB (\(Int(info.st_size) / 1024 / 1024) MB); not read")]
+                    slots.set(index, skipped)
+                    return
+                }
                 data = FileManager.default.contents(atPath: file)
             }
             guard let data else {
@@ -163,18 +176,30 @@ public struct ManifestLoader: Sendable {
                 reason: "unrendered template ({{ … }}): render it first and pipe the output in, e.g. `helm template CHART | divergence check - --to …`"))
             return result
         }
+        if let (line, depth) = Self.nestingBeyond(maxDepth, in: text) {
+            result.errors.append(InputError(file: file, line: line, message: "nesting deeper than \(maxDepth) levels (at least \(depth)); not parsed"))
+            return result
+        }
         let sources = Self.helmSourceComments(in: text)
         do {
             let parser = try Parser(yaml: text, resolver: .basic, encoding: .utf8)
             var index = 0
             while let node = try parser.nextRoot() {
                 var budget = maxNodesPerDocument
-                let converted = try convert(node, depth: 0, budget: &budget)
+                let converted: ManifestNode
+                do {
+                    converted = try convert(node, depth: 0, budget: &budget)
+                } catch let error as InputError {
+                    // One bad document (an alias bomb, deep nesting) does not lose the others.
+                    result.errors.append(InputError(file: file, line: error.line, message: error.message))
+                    index += 1
+                    continue
+                }
                 if case .scalar(let s) = converted.value, s.isEmpty { continue }
                 defer { index += 1 }
                 result.documents += 1
-                let renderedFrom = sources.last { $0.line <= converted.location.line }?.source
-                expand(document: converted, file: file, index: index, renderedFrom: renderedFrom, into: &result)
+                let source = sources.last { $0.line <= converted.location.line }
+                expand(document: converted, file: file, index: index, renderedFrom: source.map { ($0.source, $0.line) }, into: &result)
             }
         } catch let error as YamlError {
             let (line, message) = Self.describe(error)
@@ -193,7 +218,7 @@ public struct ManifestLoader: Sendable {
     }
 
     /// Turns one parsed document into resources, expanding `kind: List`.
-    private func expand(document: ManifestNode, file: String, index: Int, renderedFrom: String?, into result: inout ManifestSet) {
+    private func expand(document: ManifestNode, file: String, index: Int, renderedFrom: (String, Int)?, into result: inout ManifestSet) {
         guard document.entries != nil else {
             result.skipped.append(SkippedInput(file: file, line: document.location.line,
                 reason: "document \(index + 1) is not a mapping, so not a Kubernetes object"))
@@ -218,7 +243,8 @@ public struct ManifestLoader: Sendable {
         let ref = ResourceRef(apiVersion: apiVersion, kind: kind, namespace: namespace, name: name)
         let kindLocation = document.entry("kind")?.keyLocation ?? document.location
         result.resources.append(LocatedResource(ref: ref, file: file, document: index, location: document.location,
-                                                kindLocation: kindLocation, root: document, renderedFrom: renderedFrom))
+                                                kindLocation: kindLocation, root: document, renderedFrom: renderedFrom?.0,
+                                                renderedLineOffset: renderedFrom?.1 ?? 0))
     }
 
     private func convert(_ node: Node, depth: Int, budget: inout Int) throws -> ManifestNode {
@@ -238,6 +264,7 @@ public struct ManifestLoader: Sendable {
         case .mapping(let mapping):
             var entries: [ManifestNode.Entry] = []
             entries.reserveCapacity(mapping.count)
+            // Duplicate keys never reach here: the parser rejects them (see `describe`).
             for (key, value) in mapping {
                 let keyLocation = key.mark.map { SourceLocation(line: $0.line, column: $0.column) } ?? location
                 let keyText = key.scalar?.string ?? "\(key)"
@@ -262,6 +289,53 @@ public struct ManifestLoader: Sendable {
         case .alias(let alias):
             return ManifestNode(.scalar("*\(alias)"), at: location)
         }
+    }
+
+    /// A cheap upper-bound estimate of nesting depth (block indentation levels, `- ` runs and
+    /// flow brackets outside quotes); returns the line and depth where it first exceeds `limit`.
+    static func nestingBeyond(_ limit: Int, in text: String) -> (line: Int, depth: Int)? {
+        var indents: [Int] = []
+        var flow = 0
+        var line = 0
+        for raw in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            line += 1
+            var i = raw.startIndex
+            var indent = 0
+            while i < raw.endIndex, raw[i] == UInt8(ascii: " ") { indent += 1; i = raw.index(after: i) }
+            if i == raw.endIndex || raw[i] == UInt8(ascii: "#") { continue }
+            if flow == 0 {
+                while let last = indents.last, last >= indent { indents.removeLast() }
+                indents.append(indent)
+            }
+            var dashes = 0
+            var j = i
+            while j < raw.endIndex, raw[j] == UInt8(ascii: "-") {
+                let next = raw.index(after: j)
+                guard next < raw.endIndex, raw[next] == UInt8(ascii: " ") else { break }
+                dashes += 1
+                j = raw.index(after: next)
+            }
+            var quote: UInt8 = 0
+            while j < raw.endIndex {
+                let c = raw[j]
+                if quote != 0 {
+                    if c == quote { quote = 0 }
+                } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
+                    quote = c
+                } else if c == UInt8(ascii: "#") {
+                    break
+                } else if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") {
+                    flow += 1
+                    if indents.count + dashes + flow > limit { return (line, indents.count + dashes + flow) }
+                } else if c == UInt8(ascii: "]") || c == UInt8(ascii: "}") {
+                    flow = max(0, flow - 1)
+                }
+                j = raw.index(after: j)
+            }
+            let depth = indents.count + dashes + flow
+            if depth > limit { return (line, depth) }
+        }
+        return nil
     }
 
     /// The first line that starts with a template directive, if any.
@@ -299,6 +373,9 @@ public struct ManifestLoader: Sendable {
             return (mark.line, "invalid YAML: \(prefix)\(problem)")
         case .reader(let problem, _, _, _):
             return (nil, "cannot decode input: \(problem)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "'\($0.prefix(80))'" }.joined(separator: ", ")
+            return (context.mark.line, "duplicate key \(keys) in one mapping; Kubernetes rejects such a document, so the file is not analysed")
         default:
             return (nil, "invalid YAML: \(error)")
         }

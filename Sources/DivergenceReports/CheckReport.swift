@@ -34,6 +34,8 @@ public struct CheckReport: Sendable, Codable {
         public var resources: Int
         public var findings: Int
         public var suppressed: Int
+        /// Findings left out because the baseline already has them.
+        public var baselined: Int = 0
         public var bySeverity: [String: Int]
         public var byDomain: [String: DomainSummary]
         /// Estimated engineering hours, summed over findings.
@@ -109,22 +111,51 @@ public struct CheckReport: Sendable, Codable {
     public struct Coverage: Sendable, Codable {
         public var skipped: [Skipped]
         public var errors: [InputProblem]
-        public init(skipped: [Skipped], errors: [InputProblem]) { self.skipped = skipped; self.errors = errors }
+        /// Things the user should know that are not findings (an expired ignore entry, say).
+        public var warnings: [String]
+        public init(skipped: [Skipped], errors: [InputProblem], warnings: [String] = []) {
+            self.skipped = skipped; self.errors = errors; self.warnings = warnings
+        }
+    }
+
+    /// One accepted finding in a baseline file; also how a fixed finding is reported.
+    public struct BaselineEntry: Sendable, Codable, Hashable {
+        public var fingerprint: String
+        public var ruleId: String
+        public var divergenceId: String
+        public var target: String
+        public var file: String
+        public var resource: String
+        public var path: String
+        public init(_ f: Finding) {
+            fingerprint = StableHash.of(f.fingerprint); ruleId = f.ruleId; divergenceId = f.divergenceId
+            target = f.target.rawValue; file = f.file; resource = f.resource.description; path = f.path
+        }
     }
 
     public struct Suppressed: Sendable, Codable {
         public var ruleId: String
         public var divergenceId: String
+        public var title: String
+        public var domain: Domain
+        public var severity: Severity
         public var target: Platform
         public var file: String
         public var line: Int
+        public var column: Int
         public var resource: ResourceRef
         public var path: String
+        public var message: String
+        public var fingerprint: String
         public var reason: String
+        /// What suppressed it: the annotation, or the configuration file and line.
         public var source: String
         public init(_ s: SuppressedFinding) {
-            ruleId = s.finding.ruleId; divergenceId = s.finding.divergenceId; target = s.finding.target
-            file = s.finding.file; line = s.finding.line; resource = s.finding.resource; path = s.finding.path
+            let f = s.finding
+            ruleId = f.ruleId; divergenceId = f.divergenceId; title = f.title; domain = f.domain; severity = f.severity
+            target = f.target; file = f.file; line = f.line; column = f.column; resource = f.resource; path = f.path
+            message = f.message.split(separator: "\n").first.map(String.init) ?? f.message
+            fingerprint = StableHash.of(f.fingerprint)
             reason = s.reason; source = s.source
         }
     }
@@ -144,6 +175,8 @@ public struct CheckReport: Sendable, Codable {
     public var resources: [ResourceSummary]
     public var workloads: [WorkloadSummary]
     public var coverage: Coverage
+    /// Findings of the baseline (`--baseline`) that no longer occur.
+    public var fixed: [BaselineEntry] = []
 
     public init(tool: Tool, catalogue: CatalogueIdentity, from: Platform?, fromInferred: Bool, fromReason: String?,
                 to: [Platform], summary: Summary, targets: [TargetSummary], findings: [Finding],

@@ -90,10 +90,16 @@ public struct HTMLReportRenderer: ReportRenderer {
         out += "</section>"
         if !report.suppressed.isEmpty {
             out += "<section><h2>Suppressed (\(report.suppressed.count))</h2><table><tr><th>Rule</th><th>Resource</th><th>Reason</th></tr>"
-            for x in report.suppressed { out += "<tr><td><code>\(h(x.ruleId))</code></td><td>\(h(x.resource.description))</td><td>\(h(x.reason))</td></tr>" }
+            for x in report.suppressed { out += "<tr><td><code>\(h(x.ruleId))</code></td><td>\(h(x.resource.description))</td><td>\(h(x.reason)) <span class=\"muted\">(\(h(x.source)))</span></td></tr>" }
             out += "</table></section>"
         }
+        if report.summary.baselined > 0 || !report.fixed.isEmpty {
+            out += "<section><h2>Baseline</h2><p>\(report.summary.baselined) known finding(s) left out; \(report.fixed.count) fixed since the baseline.</p><ul>"
+            for f in report.fixed { out += "<li>Fixed: <code>\(h(f.ruleId))</code> on \(h(f.resource)) (<code>\(h(f.file))</code>)</li>" }
+            out += "</ul></section>"
+        }
         out += "<section><h2>Coverage</h2><ul>"
+        for w in report.coverage.warnings { out += "<li>Warning: \(h(w))</li>" }
         for x in report.coverage.errors { out += "<li>Error: <code>\(h(x.file))\(x.line.map { ":\($0)" } ?? "")</code> — \(h(x.message))</li>" }
         for x in report.coverage.skipped { out += "<li>Skipped: <code>\(h(x.file))</code> — \(h(x.reason))</li>" }
         for x in report.unassessed { out += "<li>Unassessed: <code>\(h(x.evidence))</code> on \(h(x.resource.description))</li>" }

@@ -103,13 +103,18 @@ public struct MarkdownReportRenderer: ReportRenderer {
             }
         }
         if !report.suppressed.isEmpty {
-            out += "\n## Suppressed\n\n| Rule | Resource | Reason |\n|---|---|---|\n"
-            for x in report.suppressed { out += "| `\(x.ruleId)` | \(e(x.resource.description)) | \(e(x.reason)) |\n" }
+            out += "\n## Suppressed\n\n| Rule | Resource | Where | Reason | By |\n|---|---|---|---|---|\n"
+            for x in report.suppressed { out += "| `\(x.ruleId)` | \(e(x.resource.description)) | \(e(x.file)):\(x.line) | \(e(x.reason)) | \(e(x.source)) |\n" }
+        }
+        if report.summary.baselined > 0 || !report.fixed.isEmpty {
+            out += "\n## Baseline\n\n\(report.summary.baselined) finding(s) already in the baseline are left out; \(report.fixed.count) fixed since.\n\n"
+            for f in report.fixed { out += "- Fixed: `\(f.ruleId)` on \(e(f.resource)) (\(e(f.file)), \(code(f.path)))\n" }
         }
         out += "\n## Coverage\n\n"
-        if report.coverage.skipped.isEmpty && report.coverage.errors.isEmpty && report.unassessed.isEmpty {
+        if report.coverage.skipped.isEmpty && report.coverage.errors.isEmpty && report.unassessed.isEmpty && report.coverage.warnings.isEmpty {
             out += "Every input was read; no unassessed provider constructs.\n"
         }
+        for w in report.coverage.warnings { out += "- Warning: \(e(w))\n" }
         for x in report.coverage.errors { out += "- Error: `\(e(x.file))\(x.line.map { ":\($0)" } ?? "")` — \(e(x.message))\n" }
         for x in report.coverage.skipped { out += "- Skipped: `\(e(x.file))\(x.line.map { ":\($0)" } ?? "")` — \(e(x.reason))\n" }
         for x in report.unassessed { out += "- Unassessed: \(code(x.evidence)) on \(e(x.resource.description)) (`\(e(x.file)):\(x.line)`)\n" }

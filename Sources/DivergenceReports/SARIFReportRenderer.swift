@@ -12,6 +12,7 @@ public struct SARIFReportRenderer: ReportRenderer {
         enum CodingKeys: String, CodingKey { case version, schema = "$schema", runs }
     }
     struct Run: Encodable { var tool: Tool; var results: [Result]; var properties: [String: String] }
+    struct Suppression: Encodable { var kind: String; var status: String; var justification: String }
     struct Tool: Encodable { var driver: Driver }
     struct Driver: Encodable {
         var name: String
@@ -38,6 +39,7 @@ public struct SARIFReportRenderer: ReportRenderer {
         var locations: [Location]
         var partialFingerprints: [String: String]
         var properties: Properties
+        var suppressions: [Suppression]?
     }
     struct Properties: Encodable {
         var divergenceId: String; var severity: String; var score: Double; var target: String
@@ -77,12 +79,36 @@ public struct SARIFReportRenderer: ReportRenderer {
                    partialFingerprints: ["divergence/v1": StableHash.of(f.fingerprint)],
                    properties: Properties(divergenceId: f.divergenceId, severity: f.severity.rawValue, score: f.score,
                                           target: f.target.rawValue, equivalence: f.equivalence.rawValue,
-                                          resource: f.resource.description, evidence: f.evidence))
+                                          resource: f.resource.description, evidence: f.evidence),
+                   suppressions: nil)
+        }
+        // Suppressed findings stay in the log, marked as accepted with the reason given.
+        var allResults = results
+        for x in report.suppressed {
+            if ruleIndex[x.ruleId] == nil {
+                ruleIndex[x.ruleId] = rules.count
+                rules.append(ReportingDescriptor(
+                    id: x.ruleId, name: x.divergenceId, shortDescription: Message(text: x.title),
+                    fullDescription: Message(text: x.message), help: Message(text: x.message), helpUri: nil,
+                    defaultConfiguration: Configuration(level: Self.level(x.severity)),
+                    properties: ["domain": x.domain.rawValue]))
+            }
+            allResults.append(Result(
+                ruleId: x.ruleId, ruleIndex: ruleIndex[x.ruleId]!, level: Self.level(x.severity),
+                message: Message(text: "\(x.resource): \(x.message) (→ \(x.target.rawValue): \(x.severity.rawValue))"),
+                locations: [Location(physicalLocation: PhysicalLocation(
+                    artifactLocation: ArtifactLocation(uri: Self.uri(x.file)),
+                    region: Region(startLine: max(1, x.line), startColumn: max(1, x.column))))],
+                partialFingerprints: ["divergence/v1": x.fingerprint],
+                properties: Properties(divergenceId: x.divergenceId, severity: x.severity.rawValue, score: 0,
+                                       target: x.target.rawValue, equivalence: "", resource: x.resource.description, evidence: ""),
+                suppressions: [Suppression(kind: x.source.hasPrefix("annotation") ? "inSource" : "external",
+                                           status: "accepted", justification: x.reason)]))
         }
         let log = Log(runs: [Run(
             tool: Tool(driver: Driver(name: "divergence", version: report.tool.version,
                                       rules: rules)),
-            results: results,
+            results: allResults,
             properties: ["catalogueVersion": report.catalogue.version, "catalogueSha256": report.catalogue.sha256,
                          "from": report.from?.rawValue ?? "unknown", "to": report.to.map(\.rawValue).joined(separator: ",")])])
         let encoder = JSONEncoder()
@@ -98,8 +124,8 @@ public struct SARIFReportRenderer: ReportRenderer {
 }
 
 /// A short stable hash for fingerprints (FNV-1a 64, hex); stable across runs and platforms.
-enum StableHash {
-    static func of(_ text: String) -> String {
+public enum StableHash {
+    public static func of(_ text: String) -> String {
         var hash: UInt64 = 0xcbf29ce484222325
         for byte in text.utf8 {
             hash ^= UInt64(byte)

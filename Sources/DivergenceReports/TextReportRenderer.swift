@@ -106,6 +106,15 @@ public struct TextReportRenderer: ReportRenderer {
                 out += "    \(t.rank). \(t.to.rawValue)  score \(t.score) (\(t.level.rawValue)), \(t.findings) findings, " + String(format: "%.1f h\n", t.effort)
             }
         }
+        if report.summary.baselined > 0 || !report.fixed.isEmpty {
+            out += "  Baseline: \(report.summary.baselined) known finding(s) left out; \(report.fixed.count) fixed since the baseline\n"
+            for f in report.fixed.prefix(20) { out += "    fixed: \(f.ruleId) on \(f.resource) (\(f.file), \(f.path))\n" }
+        }
+        if !report.suppressed.isEmpty {
+            out += "  Suppressed:\n"
+            for x in report.suppressed.prefix(20) { out += "    \(x.ruleId) on \(x.resource) (\(x.file):\(x.line)): \(x.reason) [\(x.source)]\n" }
+        }
+        for warning in report.coverage.warnings { out += paint("  warning: \(warning)", "33") + "\n" }
         let unassessed = report.unassessed.count
         if unassessed > 0 { out += "  Unassessed provider constructs: \(unassessed) (not in the catalogue yet; review by hand)\n" }
         if !report.coverage.skipped.isEmpty || !report.coverage.errors.isEmpty {

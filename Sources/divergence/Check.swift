@@ -15,13 +15,37 @@ struct Check: ParsableCommand {
     )
 
     @Argument(help: "Files, directories, or - for standard input.")
-    var paths: [String]
+    var paths: [String] = []
 
     @Option(help: "The platform the manifests run on now (aws, azure, gcp, local); inferred when omitted.")
     var from: Platform?
 
-    @Option(help: "The platform(s) to move to, comma-separated (e.g. azure,gcp).", transform: Check.parseTargets)
-    var to: [Platform]
+    @Option(help: "The platform(s) to move to, comma-separated (e.g. azure,gcp); or `to:` in the configuration.", transform: Check.parseTargets)
+    var to: [Platform]?
+
+    @Option(help: "Configuration file (default: .divergence.yaml in the working directory or the scanned directory).")
+    var config: String?
+
+    @Option(name: .customLong("exclude"), help: "Leave out paths matching this glob (`**` crosses directories). Repeatable.")
+    var excludes: [String] = []
+
+    @Option(help: "Report only findings that are not in this baseline file; report baseline findings that are gone as fixed.")
+    var baseline: String?
+
+    @Option(name: .customLong("write-baseline"), help: "Write the findings of this run to FILE as a baseline.")
+    var writeBaseline: String?
+
+    @Option(help: "Render this Helm chart with `helm template` and check the result. Repeatable.")
+    var helm: [String] = []
+
+    @Option(name: .customLong("values"), help: "A values file for --helm (passed as -f). Repeatable.")
+    var values: [String] = []
+
+    @Option(help: "Build this Kustomize directory (kustomize build, or kubectl kustomize) and check the result. Repeatable.")
+    var kustomize: [String] = []
+
+    @Flag(name: .customLong("no-gitignore"), help: "Check files even when git ignores them.")
+    var noGitIgnore = false
 
     @Option(help: "Output format for standard output: text, json, markdown, sarif, html.")
     var format: ReportFormat = .text
@@ -29,8 +53,8 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("output"), help: "Write the report to FILE instead of standard output (format from the extension: .json .md .sarif .html .txt, else --format). Repeatable.")
     var outputs: [String] = []
 
-    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this severity: info, low, medium, high, critical.")
-    var failOn: Severity = .high
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this severity: info, low, medium, high, critical (default high, or failOn in the configuration).")
+    var failOn: Severity?
 
     @Flag(help: "Print nothing on standard error but errors.")
     var quiet = false
@@ -51,26 +75,61 @@ struct Check: ParsableCommand {
     }
 
     func validate() throws {
-        guard !to.isEmpty else { throw ValidationError("--to needs at least one platform") }
-        if let from, to.contains(from) {
-            throw ValidationError("--to \(from.rawValue) is the same platform as --from; nothing would move")
+        if paths.isEmpty && helm.isEmpty && kustomize.isEmpty {
+            throw ValidationError("give at least one PATH (a file, a directory or - for standard input), --helm CHART or --kustomize DIR")
         }
-        if Set(to).count != to.count { throw ValidationError("--to lists a platform twice") }
+        if !values.isEmpty && helm.isEmpty { throw ValidationError("--values goes with --helm") }
+        if let to, Set(to).count != to.count { throw ValidationError("--to lists a platform twice") }
+    }
+
+    /// Command line over configuration file over defaults.
+    func effectiveConfiguration() throws -> Configuration {
+        var configuration = Configuration()
+        if let file = Configuration.discover(explicit: config, paths: paths) {
+            guard FileManager.default.fileExists(atPath: file) else { throw UsageError(description: "--config \(file): no such file") }
+            configuration = try Configuration.load(file: file)
+        }
+        if let from { configuration.from = from; configuration.origins["from"] = "command line" }
+        if let to { configuration.to = to; configuration.origins["to"] = "command line" }
+        if let failOn { configuration.failOn = failOn; configuration.origins["failOn"] = "command line" }
+        if !excludes.isEmpty {
+            configuration.exclude += try excludes.map { try PathGlob($0) }
+            configuration.origins["exclude"] = "command line" + (configuration.origins["exclude"].map { " and \($0)" } ?? "")
+        }
+        return configuration
     }
 
     func run() throws {
+        let configuration: Configuration
         let catalogue: Catalogue
+        var baselineFile: Baseline?
         do {
-            catalogue = try catalogueOptions.load()
-        } catch let error as UsageError {
-            Terminal.error(error.description)
-            throw ExitCode(ExitStatus.usage)
+            configuration = try effectiveConfiguration()
+            guard !configuration.to.isEmpty else {
+                throw UsageError(description: "say where the workloads move: --to PLATFORM[,PLATFORM…] or `to:` in .divergence.yaml")
+            }
+            if let from = configuration.from, configuration.to.contains(from) {
+                throw UsageError(description: "--to \(from.rawValue) is the same platform as --from; nothing would move")
+            }
+            var options = catalogueOptions
+            options.catalogueDirectories += configuration.catalogues
+            catalogue = try options.load()
+            if let baseline { baselineFile = try Baseline.load(file: baseline) }
+        } catch let error as ValidationError {
+            throw error
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(ExitStatus.usage)
         }
         let run = try CheckRun(catalogue: catalogue)
-        let report = run.run(CheckOptions(paths: paths, from: from, to: to))
+        var options = CheckOptions(paths: paths, from: configuration.from, to: configuration.to)
+        options.exclude = configuration.exclude
+        options.ignore = configuration.ignore
+        options.baseline = baselineFile
+        options.honourGitIgnore = !noGitIgnore
+        options.renders = helm.map { .helm(chart: $0, values: values) } + kustomize.map { .kustomize(directory: $0) }
+        let report = run.run(options)
+        let failOn = configuration.failOn
 
         var writeFailed = false
         if outputs.isEmpty {
@@ -87,7 +146,17 @@ struct Check: ParsableCommand {
                 }
             }
         }
+        if let writeBaseline {
+            do {
+                try Baseline(findings: report.findings).write(to: writeBaseline)
+                if !quiet { FileHandle.standardError.write(Data("wrote baseline of \(report.findings.count) findings to \(writeBaseline)\n".utf8)) }
+            } catch {
+                Terminal.error("cannot write baseline \(writeBaseline): \(error)")
+                writeFailed = true
+            }
+        }
         if !quiet {
+            for warning in report.coverage.warnings { Terminal.warn(warning) }
             for e in report.coverage.errors {
                 Terminal.error("\(e.file)\(e.line.map { ":\($0)" } ?? ""): \(e.message)")
             }

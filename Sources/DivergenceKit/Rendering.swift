@@ -1,0 +1,64 @@
+import DivergenceManifests
+import Foundation
+
+/// Manifests that must be rendered before they can be checked.
+public enum RenderRequest: Sendable, Hashable {
+    /// `helm template CHART -f VALUES…`
+    case helm(chart: String, values: [String])
+    /// `kustomize build DIR`, or `kubectl kustomize DIR` when kustomize is not installed.
+    case kustomize(directory: String)
+
+    public var label: String {
+        switch self {
+        case .helm(let chart, _): "helm:\(chart)"
+        case .kustomize(let directory): "kustomize:\(directory)"
+        }
+    }
+}
+
+/// Runs the renderers and loads their output; findings in Helm output point at the chart's
+/// template files through the `# Source:` comments helm writes.
+public enum Rendering {
+    public static func load(_ request: RenderRequest, with loader: ManifestLoader) -> ManifestSet {
+        var failed = ManifestSet()
+        let output: Executable.Output
+        do {
+            switch request {
+            case .helm(let chart, let values):
+                guard let helm = Executable.find("helm") else {
+                    failed.errors.append(InputError(file: chart, message: "--helm needs the `helm` command, which is not installed (or not on PATH); install Helm, or render yourself: `helm template \(chart) | divergence check - --to …`"))
+                    return failed
+                }
+                output = try Executable.run(helm, ["template", chart] + values.flatMap { ["-f", $0] })
+            case .kustomize(let directory):
+                if let kustomize = Executable.find("kustomize") {
+                    output = try Executable.run(kustomize, ["build", directory])
+                } else if let kubectl = Executable.find("kubectl") {
+                    output = try Executable.run(kubectl, ["kustomize", directory])
+                } else {
+                    failed.errors.append(InputError(file: directory, message: "--kustomize needs `kustomize` or `kubectl`, and neither is installed (or on PATH); install one, or build yourself: `kustomize build \(directory) | divergence check - --to …`"))
+                    return failed
+                }
+            }
+        } catch {
+            failed.errors.append(InputError(file: request.label, message: "cannot run the renderer: \(error)"))
+            return failed
+        }
+        guard output.status == 0 else {
+            let detail = output.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").prefix(5).joined(separator: " / ")
+            failed.errors.append(InputError(file: request.label, message: "rendering failed (exit \(output.status)): \(detail)"))
+            return failed
+        }
+        var set = loader.load(text: output.stdout, file: request.label)
+        if case .helm(let chart, _) = request {
+            // `# Source: mychart/templates/x.yaml` is relative to the chart's parent directory.
+            let url = URL(fileURLWithPath: chart)
+            let parent = (chart as NSString).deletingLastPathComponent
+            for i in set.resources.indices {
+                guard let source = set.resources[i].renderedFrom, source.hasPrefix(url.lastPathComponent + "/") else { continue }
+                set.resources[i].renderedFrom = parent.isEmpty ? source : parent + "/" + source
+            }
+        }
+        return set
+    }
+}
