@@ -39,7 +39,7 @@ let package = Package(
         ),
         .testTarget(name: "DivergenceManifestsTests", dependencies: ["DivergenceManifests"]),
         .testTarget(name: "DivergenceRulesTests", dependencies: ["DivergenceRules", "DivergenceManifests"]),
-        .testTarget(name: "DivergenceCatalogueTests", dependencies: ["DivergenceCatalogue", "DivergenceKit"]),
+        .testTarget(name: "DivergenceCatalogueTests", dependencies: ["DivergenceCatalogue", "DivergenceKit", "DivergenceReports"]),
         .testTarget(name: "DivergenceKitTests", dependencies: ["DivergenceKit"]),
         .testTarget(name: "DivergenceCLITests", dependencies: ["DivergenceKit", "divergence"]),
     ],

@@ -8,8 +8,25 @@ struct DB: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Compile the catalogue into SQLite, describe it, or lint it.",
-        subcommands: [Build.self, Info.self, Validate.self]
+        subcommands: [Build.self, Info.self, Validate.self, Docs.self]
     )
+
+    struct Docs: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write docs/catalogue.md (one section per domain, one entry per point) from the catalogue sources.")
+
+        @Option(help: "Where to write it (default: standard output).") var output: String?
+        @OptionGroup var catalogueOptions: CatalogueOptions
+
+        func run() throws {
+            let source = CatalogueSource.read(directories: try catalogueOptions.dataDirectories())
+            let text = CatalogueDocument.render(points: source.points, rules: source.rules)
+            if let output {
+                try ReportWriter.write(text, to: output)
+            } else {
+                print(text, terminator: "")
+            }
+        }
+    }
 
     struct Build: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Compile Data/ (and team catalogues) into an SQLite database.")

@@ -1,6 +1,7 @@
 import DivergenceCatalogue
 import DivergenceCore
 import DivergenceKit
+import DivergenceReports
 import Foundation
 import Testing
 
@@ -207,5 +208,14 @@ enum CatalogueFixture {
         let collision = try #require(issues.first { $0.message.contains("already defined") })
         #expect(collision.file.hasPrefix(team))
         #expect(collision.message.contains("override: true"))
+    }
+}
+
+@Suite struct CatalogueDocumentTests {
+    /// docs/catalogue.md is generated; regenerate with `swift run divergence db docs --output docs/catalogue.md`.
+    @Test func committedCatalogueDocumentIsFresh() throws {
+        let committed = try String(contentsOfFile: CatalogueFixture.root + "/docs/catalogue.md", encoding: .utf8)
+        let fresh = CatalogueDocument.render(points: CatalogueFixture.source.points, rules: CatalogueFixture.source.rules)
+        #expect(committed == fresh, "docs/catalogue.md is stale: run `swift run divergence db docs --output docs/catalogue.md`")
     }
 }

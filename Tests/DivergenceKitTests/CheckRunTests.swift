@@ -183,3 +183,25 @@ import Testing
         #expect(coverage["skipped"] is [Any] && coverage["errors"] is [Any])
     }
 }
+
+@Suite struct PortableConstructTests {
+    func findings(_ text: String) -> [Finding] {
+        let set = ManifestLoader().load(text: text, file: "m.yaml")
+        return TestSupport.checkRun.assess(set, options: CheckOptions(paths: ["m.yaml"], from: .aws, to: [.gcp])).findings
+    }
+
+    /// Constructs that look portable but behave differently per cloud are reported, at low severity.
+    @Test(arguments: [
+        ("plain LoadBalancer", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n"),
+        ("PVC without class", "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: a}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"),
+        ("ReadWriteMany claim", "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: a}\nspec:\n  storageClassName: shared\n  accessModes: [ReadWriteMany]\n  resources: {requests: {storage: 1Gi}}\n"),
+        ("Ingress without class", "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a}\nspec:\n  rules:\n    - http:\n        paths:\n          - {path: /, pathType: Prefix, backend: {service: {name: a, port: {number: 80}}}}\n"),
+        ("NetworkPolicy", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n"),
+    ])
+    func portableLookingConstructIsReportedAtLowSeverity(name: String, manifest: String) {
+        let found = findings(manifest)
+        #expect(!found.isEmpty, "\(name) is reported")
+        #expect(found.allSatisfy { $0.severity <= .low }, "\(name) is at most low")
+        #expect(found.allSatisfy { $0.owner == "neutral" })
+    }
+}
