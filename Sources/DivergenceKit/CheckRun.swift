@@ -44,12 +44,24 @@ public struct CheckRun: Sendable {
     }
 
     /// Runs the check; `stdin` is read only if `-` is among the paths.
-    public func run(_ options: CheckOptions, stdin: @escaping @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() }) -> CheckReport {
+    /// Where a long scan is, for a progress line: files read of all, then findings so far.
+    public enum Progress: Sendable {
+        case reading(done: Int, total: Int)
+        case matching(resourcesDone: Int, resources: Int, findings: Int)
+    }
+
+    public func run(_ options: CheckOptions, stdin: @escaping @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
+                    progress: (@Sendable (Progress) -> Void)? = nil) -> CheckReport {
         let excludes = options.exclude
         let ignored = options.honourGitIgnore ? GitIgnore.ignoredFiles(loader.expand(paths: options.paths).files) : []
-        var manifests = loader.load(paths: options.paths, stdin: stdin) { path in
+        let excluded: @Sendable (String) -> Bool = { path in
             ignored.contains(path) || excludes.contains { $0.matches(path) }
         }
+        var reading: (@Sendable (Int, Int) -> Void)?
+        if let progress {
+            reading = { done, total in progress(.reading(done: done, total: total)) }
+        }
+        var manifests = loader.load(paths: options.paths, stdin: stdin, excluded: excluded, progress: reading)
         if !ignored.isEmpty {
             manifests.skipped.append(SkippedInput(file: ignored.sorted().first!, reason: "\(ignored.count) file(s) ignored by .gitignore (first shown)"))
         }
@@ -57,15 +69,22 @@ public struct CheckRun: Sendable {
         for request in options.renders {
             manifests.append(Rendering.load(request, with: loader))
         }
-        return assess(manifests, options: options)
+        return assess(manifests, options: options, progress: progress)
     }
 
     /// Assesses already-loaded manifests.
-    public func assess(_ manifests: ManifestSet, options: CheckOptions) -> CheckReport {
+    public func assess(_ manifests: ManifestSet, options: CheckOptions, progress: (@Sendable (Progress) -> Void)? = nil) -> CheckReport {
         // Match every resource once; assessment per target reuses the matches.
+        let counter = MatchCounter()
+        let total = manifests.resources.count
         let perResource = ConcurrentMap.map(manifests.resources) { resource -> ([RuleMatch], [UnassessedConstruct]) in
             let matches = engine.matches(in: resource)
-            return (matches, unassessedDetector.unassessed(in: resource, covered: matches))
+            let unassessed = unassessedDetector.unassessed(in: resource, covered: matches)
+            if let progress {
+                let (done, found) = counter.add(matches.count + unassessed.count)
+                progress(.matching(resourcesDone: done, resources: total, findings: found))
+            }
+            return (matches, unassessed)
         }
         let matches = perResource.flatMap(\.0)
         let unassessed = perResource.flatMap(\.1)
@@ -197,6 +216,20 @@ public struct CheckRun: Sendable {
         }
         let detail = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
         return (best.key, true, "--from inferred as \(best.key.rawValue) from the constructs found (\(detail))")
+    }
+}
+
+/// Resources matched and constructs found so far, across worker threads.
+final class MatchCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = 0
+    private var found = 0
+
+    func add(_ constructs: Int) -> (Int, Int) {
+        lock.lock(); defer { lock.unlock() }
+        done += 1
+        found += constructs
+        return (done, found)
     }
 }
 

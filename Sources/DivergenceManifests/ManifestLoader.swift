@@ -113,13 +113,15 @@ public struct ManifestLoader: Sendable {
 
     /// Loads every input; `stdin` is read only when `-` is among the paths.
     public func load(paths: [String], stdin: @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
-                     excluded: @Sendable (String) -> Bool = { _ in false }) -> ManifestSet {
+                     excluded: @Sendable (String) -> Bool = { _ in false },
+                     progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) -> ManifestSet {
         let (expanded, expandErrors) = expand(paths: paths)
         let files = expanded.filter { $0 == "-" || !excluded($0) }
         var result = ManifestSet()
         result.errors = expandErrors
         let slots = ResultSlots(count: files.count)
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            defer { if let progress { progress(slots.finish(), files.count) } }
             let file = files[index]
             let data: Data?
             if file == "-" {
@@ -389,8 +391,17 @@ private final class ResultSlots: @unchecked Sendable {
 
     init(count: Int) { storage = Array(repeating: ManifestSet(), count: count) }
 
+    private var finished = 0
+
     func set(_ index: Int, _ value: ManifestSet) {
         lock.lock(); storage[index] = value; lock.unlock()
+    }
+
+    /// Counts one more file done; returns the count.
+    func finish() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        finished += 1
+        return finished
     }
 
     var values: [ManifestSet] { lock.lock(); defer { lock.unlock() }; return storage }

@@ -128,7 +128,11 @@ struct Check: ParsableCommand {
         options.baseline = baselineFile
         options.honourGitIgnore = !noGitIgnore
         options.renders = helm.map { .helm(chart: $0, values: values) } + kustomize.map { .kustomize(directory: $0) }
-        let report = run.run(options)
+        let progressLine = ProgressLine.make(quiet: quiet)
+        var onProgress: (@Sendable (CheckRun.Progress) -> Void)?
+        if let progressLine { onProgress = { progressLine.update($0) } }
+        let report = run.run(options, progress: onProgress)
+        progressLine?.finish()
         let failOn = configuration.failOn
 
         var writeFailed = false

@@ -62,6 +62,7 @@ enum CLI {
         #expect(r.stdout.contains("ServiceAccount/shop/shop-api"))
         #expect(r.stdout.contains("Risk score"))
         #expect(!r.stdout.contains("\u{1B}["), "no colour when not on a terminal")
+        #expect(!r.stderr.contains("reading files") && !r.stderr.contains("\r"), "no progress line when stderr is not a terminal")
     }
 
     @Test func exitCodesFollowFailOn() throws {
