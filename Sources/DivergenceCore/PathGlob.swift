@@ -54,6 +54,17 @@ public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) { hasher.combine(pattern) }
 }
 
+/// The regular-expression source of a simple glob where `*` is the only wildcard, as used for
+/// API groups, key prefixes and resource selectors (not paths: see `PathGlob`).
+public enum StarGlob {
+    /// `star` is what `*` may match, e.g. `.*` or `[^/]*`; `anchorEnd` adds `$`.
+    public static func regex(_ glob: String, star: String = ".*", anchorEnd: Bool = true) -> String {
+        "^" + glob.split(separator: "*", omittingEmptySubsequences: false)
+            .map { NSRegularExpression.escapedPattern(for: String($0)) }
+            .joined(separator: star) + (anchorEnd ? "$" : "")
+    }
+}
+
 /// NSRegularExpression is immutable and thread-safe once made.
 struct NSRegularExpressionBox: @unchecked Sendable {
     let value: NSRegularExpression

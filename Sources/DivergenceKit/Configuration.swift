@@ -40,9 +40,7 @@ public struct IgnoreEntry: Sendable, Hashable {
     static func resource(_ selector: String, matches ref: ResourceRef) -> Bool {
         let parts = selector.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         func glob(_ pattern: String, _ value: String) -> Bool {
-            let regex = "^" + pattern.split(separator: "*", omittingEmptySubsequences: false)
-                .map { NSRegularExpression.escapedPattern(for: String($0)) }.joined(separator: ".*") + "$"
-            return value.range(of: regex, options: .regularExpression) != nil
+            value.range(of: StarGlob.regex(pattern), options: .regularExpression) != nil
         }
         switch parts.count {
         case 2: return glob(parts[0], ref.kind) && glob(parts[1], ref.name)

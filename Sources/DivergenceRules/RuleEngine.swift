@@ -46,7 +46,7 @@ public struct RuleEngine: Sendable {
             }
             let patterns = try rule.kinds.map { selector -> CompiledPattern? in
                 guard let group = selector.group, group.contains("*") else { return nil }
-                return try CompiledPattern(Self.globToRegex(group))
+                return try CompiledPattern(StarGlob.regex(group))
             }
             let index = entries.count
             entries.append(Entry(rule: rule, kinds: rule.kinds, groupPatterns: patterns, condition: condition))
@@ -62,13 +62,6 @@ public struct RuleEngine: Sendable {
         self.entries = entries
         self.byKind = byKind
         self.anyKind = anyKind
-    }
-
-    /// Converts a `*` glob into an anchored regular expression.
-    static func globToRegex(_ glob: String) -> String {
-        "^" + glob.split(separator: "*", omittingEmptySubsequences: false)
-            .map { NSRegularExpression.escapedPattern(for: String($0)) }
-            .joined(separator: ".*") + "$"
     }
 
     /// Every rule match on `resource`, one per revealing node, in rule order.

@@ -19,9 +19,8 @@ public struct UnassessedDetector: Sendable {
         var keys: [(CompiledPattern, ProviderPrefix)] = []
         var groups: [(CompiledPattern, ProviderPrefix)] = []
         for prefix in prefixes {
-            let regex = "^" + prefix.prefix.split(separator: "*", omittingEmptySubsequences: false)
-                .map { NSRegularExpression.escapedPattern(for: String($0)) }.joined(separator: "[^/]*")
-            let pattern = try CompiledPattern(prefix.on == "group" ? regex + "$" : regex)
+            // A key prefix matches the start of a key; a group glob the whole group.
+            let pattern = try CompiledPattern(StarGlob.regex(prefix.prefix, star: "[^/]*", anchorEnd: prefix.on == "group"))
             if prefix.on == "group" { groups.append((pattern, prefix)) } else { keys.append((pattern, prefix)) }
         }
         keyPrefixes = keys
