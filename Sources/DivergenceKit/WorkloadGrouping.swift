@@ -14,8 +14,13 @@ public enum WorkloadGrouping {
         let workloadKinds = Set(KindSelector.workloadKinds)
         var workloads: [Workload] = []
         var claimed = Set<ResourceRef>()
-        let services = resources.filter { $0.ref.kind == "Service" }
-        let ingresses = resources.filter { $0.ref.kind == "Ingress" }
+        // Indexed by namespace (and name), so grouping stays linear in the number of resources.
+        let services = Dictionary(grouping: resources.filter { $0.ref.kind == "Service" }, by: \.ref.namespace)
+        let ingresses = Dictionary(grouping: resources.filter { $0.ref.kind == "Ingress" }, by: \.ref.namespace)
+        var named: [String: [ResourceRef]] = [:]
+        for r in resources where r.ref.kind == "ServiceAccount" || r.ref.kind == "PersistentVolumeClaim" {
+            named["\(r.ref.kind)/\(r.ref.namespace ?? "")/\(r.ref.name)", default: []].append(r.ref)
+        }
         for resource in resources where workloadKinds.contains(resource.ref.kind) {
             let namespace = resource.ref.namespace
             let podMeta = podTemplateMetadata(of: resource)
@@ -23,22 +28,22 @@ public enum WorkloadGrouping {
             let podSpec = podTemplateSpec(of: resource)
             var members: [ResourceRef] = [resource.ref]
             if let sa = podSpec?["serviceAccountName"]?.scalar ?? podSpec?["serviceAccount"]?.scalar {
-                members += resources.filter { $0.ref.kind == "ServiceAccount" && $0.ref.name == sa && $0.ref.namespace == namespace }.map(\.ref)
+                members += named["ServiceAccount/\(namespace ?? "")/\(sa)"] ?? []
             }
             var claims = Set((podSpec?["volumes"]?.items ?? []).compactMap { $0["persistentVolumeClaim"]?["claimName"]?.scalar })
             for template in resource.root["spec"]?["volumeClaimTemplates"]?.items ?? [] {
                 if let name = template["metadata"]?["name"]?.scalar { claims.insert(name) }
             }
-            members += resources.filter { $0.ref.kind == "PersistentVolumeClaim" && claims.contains($0.ref.name) && $0.ref.namespace == namespace }.map(\.ref)
+            for claim in claims.sorted() { members += named["PersistentVolumeClaim/\(namespace ?? "")/\(claim)"] ?? [] }
             var serviceNames = Set<String>()
-            for service in services where service.ref.namespace == namespace {
+            for service in services[namespace] ?? [] {
                 let selector = (service.root["spec"]?["selector"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }
                 if !selector.isEmpty, selector.allSatisfy({ podLabels[$0.0] == $0.1 }) {
                     members.append(service.ref)
                     serviceNames.insert(service.ref.name)
                 }
             }
-            for ingress in ingresses where ingress.ref.namespace == namespace {
+            for ingress in ingresses[namespace] ?? [] {
                 if !backendServices(of: ingress).isDisjoint(with: serviceNames) { members.append(ingress.ref) }
             }
             claimed.formUnion(members)

@@ -120,6 +120,7 @@ public struct ManifestLoader: Sendable {
         var result = ManifestSet()
         result.errors = expandErrors
         let slots = ResultSlots(count: files.count)
+        let limit = maxFileBytes
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
             defer { if let progress { progress(slots.finish(), files.count) } }
             let file = files[index]
@@ -127,11 +128,10 @@ public struct ManifestLoader: Sendable {
             if file == "-" {
                 data = stdin()
             } else {
-                var info = stat()
-                if stat(file, &info) == 0, Int(info.st_size) > maxFileBytes {
+                if let size = Self.fileSize(file), size > limit {
                     var skipped = ManifestSet()
                     skipped.files = 1
-                    skipped.skipped = [SkippedInput(file: file, reason: "larger than \(maxFileBytes / 1024 / 1024) MB (\(Int(info.st_size) / 1024 / 1024) MB); not read")]
+                    skipped.skipped = [SkippedInput(file: file, reason: "larger than \(limit / 1024 / 1024) MB (\(size / 1024 / 1024) MB); not read")]
                     slots.set(index, skipped)
                     return
                 }
@@ -148,6 +148,14 @@ public struct ManifestLoader: Sendable {
         }
         for part in slots.values { result.append(part) }
         return result
+    }
+
+    /// The size of a file in bytes, without reading it.
+    static func fileSize(_ path: String) -> Int? {
+        var info = stat()
+        guard lstat(path, &info) == 0 || stat(path, &info) == 0 else { return nil }
+        if (info.st_mode & S_IFMT) == S_IFLNK, stat(path, &info) != 0 { return nil }
+        return Int(info.st_size)
     }
 
     /// Loads one file's bytes.
@@ -205,7 +213,7 @@ public struct ManifestLoader: Sendable {
             }
         } catch let error as YamlError {
             let (line, message) = Self.describe(error)
-            if text.contains("{{") {
+            if Self.containsBytes(text, "{{") {
                 result.skipped.append(SkippedInput(file: file, line: line,
                     reason: "looks like an unrendered template ({{ … }}) and is not valid YAML: render it first (`helm template`) and pipe the output in"))
             } else {
@@ -340,8 +348,27 @@ public struct ManifestLoader: Sendable {
         return nil
     }
 
+    /// Whether `text` contains `needle`, byte-wise (Foundation's `contains` is slow on Linux).
+    static func containsBytes(_ text: String, _ needle: String) -> Bool {
+        let n = Array(needle.utf8)
+        return text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard bytes.count >= n.count, let first = n.first else { return n.isEmpty }
+            var i = 0
+            while i <= bytes.count - n.count {
+                if bytes[i] == first {
+                    var j = 1
+                    while j < n.count && bytes[i + j] == n[j] { j += 1 }
+                    if j == n.count { return true }
+                }
+                i += 1
+            }
+            return false
+        } ?? text.contains(needle)
+    }
+
     /// The first line that starts with a template directive, if any.
     static func templateLine(in text: String) -> Int? {
+        guard containsBytes(text, "{{") else { return nil }
         var line = 0
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
             line += 1
@@ -354,7 +381,7 @@ public struct ManifestLoader: Sendable {
 
     /// `# Source: chart/templates/x.yaml` comments that `helm template` writes before each document.
     static func helmSourceComments(in text: String) -> [(line: Int, source: String)] {
-        guard text.contains("# Source: ") else { return [] }
+        guard containsBytes(text, "# Source: ") else { return [] }
         var found: [(Int, String)] = []
         var line = 0
         for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {

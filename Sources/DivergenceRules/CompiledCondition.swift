@@ -6,14 +6,154 @@ struct CompiledPattern: @unchecked Sendable {
     // NSRegularExpression is immutable after creation and documented as thread-safe.
     let regex: NSRegularExpression
     let source: String
+    /// For a `^literal…` pattern without alternation, the literal every match starts with:
+    /// checked first, it rejects most values without running the regular expression, which
+    /// is costly on Linux (each call bridges the string to UTF-16).
+    let requiredPrefix: String?
 
     init(_ source: String) throws {
         self.source = source
         regex = try NSRegularExpression(pattern: source, options: [])
+        requiredPrefix = Self.literalPrefix(of: source)
+        let required = Self.requiredLiterals(of: source)
+        requiredLiterals = required?.literals
+        caseInsensitive = required?.caseInsensitive ?? false
     }
 
+    /// Literal runs of which every match contains at least one (one per top-level
+    /// alternative), compared case-insensitively for a leading `(?i)`.
+    let requiredLiterals: [[UInt8]]?
+    let caseInsensitive: Bool
+
     func matches(_ text: String) -> Bool {
-        regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
+        if let requiredPrefix, !text.hasPrefix(requiredPrefix) { return false }
+        if let requiredLiterals {
+            let bytes = Array(text.utf8)
+            guard requiredLiterals.contains(where: { Self.contains(bytes, $0, foldingCase: caseInsensitive) }) else { return false }
+        }
+        return regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
+    }
+
+    /// Byte-wise substring search (Foundation's `contains` is slow on Linux); `needle` is
+    /// already lowercased when folding case.
+    static func contains(_ bytes: [UInt8], _ needle: [UInt8], foldingCase: Bool) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard bytes.count >= needle.count else { return false }
+        @inline(__always) func fold(_ b: UInt8) -> UInt8 { foldingCase && b >= 0x41 && b <= 0x5a ? b + 32 : b }
+        let first = needle[0]
+        var i = 0
+        let last = bytes.count - needle.count
+        while i <= last {
+            if fold(bytes[i]) == first {
+                var j = 1
+                while j < needle.count && fold(bytes[i + j]) == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// For each top-level alternative, its longest literal run outside groups, classes and
+    /// optional parts; `nil` when some alternative has no run of at least two characters (then
+    /// no cheap test can reject a value) or the pattern uses flags other than a leading `(?i)`.
+    static func requiredLiterals(of source: String) -> (literals: [[UInt8]], caseInsensitive: Bool)? {
+        var pattern = Substring(source)
+        var caseInsensitive = false
+        if pattern.hasPrefix("(?i)") { caseInsensitive = true; pattern = pattern.dropFirst(4) }
+        if pattern.contains("(?") || pattern.contains("\\Q") { return nil }
+        let chars = Array(pattern)
+        var alternatives: [[String]] = [[]]
+        var current = ""
+        var depth = 0
+        var inClass = false
+        var i = 0
+        func endRun(optional: Bool) {
+            if optional, !current.isEmpty { current.removeLast() }
+            if !current.isEmpty { alternatives[alternatives.count - 1].append(current) }
+            current = ""
+        }
+        while i < chars.count {
+            let c = chars[i]
+            if inClass {
+                if c == "\\" { i += 2; continue }
+                if c == "]" { inClass = false }
+                i += 1
+                continue
+            }
+            switch c {
+            case "\\":
+                guard i + 1 < chars.count else { return nil }
+                let next = chars[i + 1]
+                if depth == 0, ".-/:_@=\\[]{}()*+?^$|#".contains(next) { current.append(next) } else { endRun(optional: false) }
+                i += 2
+            case "[":
+                endRun(optional: false)
+                inClass = true
+                i += 1
+            case "(":
+                endRun(optional: false)
+                depth += 1
+                i += 1
+            case ")":
+                depth -= 1
+                i += 1
+            case "|":
+                if depth == 0 {
+                    endRun(optional: false)
+                    alternatives.append([])
+                } else {
+                    endRun(optional: false)
+                }
+                i += 1
+            case "*", "?":
+                endRun(optional: true)
+                i += 1
+            case "{":
+                endRun(optional: true)
+                while i < chars.count && chars[i] != "}" { i += 1 }
+                i += 1
+            case ".", "+", "^", "$":
+                endRun(optional: false)
+                i += 1
+            default:
+                if depth == 0 { current.append(c) } else { endRun(optional: false) }
+                i += 1
+            }
+        }
+        endRun(optional: false)
+        var literals: [[UInt8]] = []
+        for runs in alternatives {
+            guard let longest = runs.max(by: { $0.utf8.count < $1.utf8.count }), longest.utf8.count >= 2 else { return nil }
+            literals.append(Array((caseInsensitive ? longest.lowercased() : longest).utf8))
+        }
+        return (literals, caseInsensitive)
+    }
+
+    /// The literal characters after a leading `^`, up to the first metacharacter; escaped
+    /// punctuation (`\.`, `\/`, `\-`) counts as literal. `nil` when the pattern has a top-level
+    /// choice or flags, or no literal start.
+    static func literalPrefix(of pattern: String) -> String? {
+        guard pattern.hasPrefix("^"), !pattern.hasPrefix("^("), !pattern.contains("|"), !pattern.contains("(?") else { return nil }
+        var out = ""
+        var chars = pattern.dropFirst().makeIterator()
+        var pendingEscape = false
+        while let c = chars.next() {
+            if pendingEscape {
+                guard ".-/:_@=\\".contains(c) else { break }
+                out.append(c)
+                pendingEscape = false
+                continue
+            }
+            if c == "\\" { pendingEscape = true; continue }
+            if "[](){}.*+?^$|".contains(c) {
+                // A quantifier makes the previous character optional or repeated: drop it.
+                if "*?{".contains(c), !out.isEmpty { out.removeLast() }
+                break
+            }
+            out.append(c)
+        }
+        return out.isEmpty ? nil : out
     }
 }
 
@@ -52,39 +192,41 @@ enum CompiledValueTest: Sendable {
 
 /// A condition with its regular expressions compiled, ready to evaluate.
 indirect enum CompiledCondition: Sendable {
-    case field(FieldPath, CompiledKeyTest?, CompiledValueTest?, absent: Bool)
+    /// `slot` numbers the distinct field paths of all rules, for the per-resource cache.
+    case field(FieldPath, slot: Int, CompiledKeyTest?, CompiledValueTest?, absent: Bool)
     case all([CompiledCondition])
     case any([CompiledCondition])
     case not(CompiledCondition)
 
-    init(_ condition: Condition) throws {
+    init(_ condition: Condition, paths: PathSlots) throws {
         switch condition {
         case .field(let path, let key, let value):
             let keyTest = try key.map(CompiledKeyTest.init)
+            let slot = paths.slot(for: path)
             switch value {
-            case nil: self = .field(path, keyTest, nil, absent: false)
-            case .absent?: self = .field(path, keyTest, nil, absent: true)
-            case .equals(let v)?: self = .field(path, keyTest, .equals(v), absent: false)
-            case .oneOf(let vs)?: self = .field(path, keyTest, .oneOf(Set(vs)), absent: false)
-            case .pattern(let r)?: self = .field(path, keyTest, .pattern(try CompiledPattern(r)), absent: false)
-            case .contains(let s)?: self = .field(path, keyTest, .contains(s), absent: false)
+            case nil: self = .field(path, slot: slot, keyTest, nil, absent: false)
+            case .absent?: self = .field(path, slot: slot, keyTest, nil, absent: true)
+            case .equals(let v)?: self = .field(path, slot: slot, keyTest, .equals(v), absent: false)
+            case .oneOf(let vs)?: self = .field(path, slot: slot, keyTest, .oneOf(Set(vs)), absent: false)
+            case .pattern(let r)?: self = .field(path, slot: slot, keyTest, .pattern(try CompiledPattern(r)), absent: false)
+            case .contains(let s)?: self = .field(path, slot: slot, keyTest, .contains(s), absent: false)
             }
-        case .all(let cs): self = .all(try cs.map(CompiledCondition.init))
-        case .any(let cs): self = .any(try cs.map(CompiledCondition.init))
-        case .not(let c): self = .not(try CompiledCondition(c))
+        case .all(let cs): self = .all(try cs.map { try CompiledCondition($0, paths: paths) })
+        case .any(let cs): self = .any(try cs.map { try CompiledCondition($0, paths: paths) })
+        case .not(let c): self = .not(try CompiledCondition(c, paths: paths))
         }
     }
 
     /// The nodes that revealed a match, or `nil` when the condition is false.
-    func evaluate(on resource: LocatedResource) -> [NodeMatch]? {
+    func evaluate(on resource: LocatedResource, cache: ResolutionCache) -> [NodeMatch]? {
         switch self {
-        case .field(let path, let keyTest, let valueTest, let absent):
-            var candidates = FieldResolver.resolve(path, in: resource)
+        case .field(let path, let slot, let keyTest, let valueTest, let absent):
+            var candidates = cache.resolve(path, slot: slot, in: resource)
             if let keyTest {
                 candidates = candidates.flatMap { candidate -> [ResolvedNode] in
                     guard let entries = candidate.node.entries else { return [] }
                     return entries.filter { keyTest.matches($0.key) }.map {
-                        ResolvedNode(node: $0.value, path: FieldResolver.append(key: $0.key, to: candidate.path),
+                        ResolvedNode(node: $0.value, trail: PathTrail(candidate.trail, .key($0.key)),
                                      keyLocation: $0.keyLocation, key: $0.key)
                     }
                 }
@@ -102,7 +244,7 @@ indirect enum CompiledCondition: Sendable {
                     // A value test on a list tests each scalar element (e.g. `args`, `hosts`).
                     for (i, item) in items.enumerated() {
                         if let s = item.scalar, valueTest.matches(s) {
-                            found.append(NodeMatch(path: candidate.path + "[\(i)]", location: item.location, evidence: s))
+                            found.append(NodeMatch(path: PathTrail(candidate.trail, .index(i)).path, location: item.location, evidence: s))
                         }
                     }
                 }
@@ -111,19 +253,47 @@ indirect enum CompiledCondition: Sendable {
         case .all(let children):
             var first: [NodeMatch]?
             for child in children {
-                guard let nodes = child.evaluate(on: resource) else { return nil }
+                guard let nodes = child.evaluate(on: resource, cache: cache) else { return nil }
                 if first == nil || first!.isEmpty { first = nodes }
             }
             return first ?? []
         case .any(let children):
             var union: [NodeMatch]?
             for child in children {
-                if let nodes = child.evaluate(on: resource) { union = (union ?? []) + nodes }
+                if let nodes = child.evaluate(on: resource, cache: cache) { union = (union ?? []) + nodes }
             }
             return union
         case .not(let child):
-            return child.evaluate(on: resource) == nil ? [] : nil
+            return child.evaluate(on: resource, cache: cache) == nil ? [] : nil
         }
+    }
+}
+
+/// Field paths already resolved on one resource: hundreds of rules share a few dozen paths
+/// (`$containers[*].image`, `metadata.annotations`, …), so each is walked once per resource.
+/// Used by one thread at a time (one resource is matched on one thread).
+final class ResolutionCache {
+    private var resolved: [[ResolvedNode]?]
+
+    init(slots: Int) { resolved = Array(repeating: nil, count: slots) }
+
+    func resolve(_ path: FieldPath, slot: Int, in resource: LocatedResource) -> [ResolvedNode] {
+        if let hit = resolved[slot] { return hit }
+        let nodes = FieldResolver.resolve(path, in: resource)
+        resolved[slot] = nodes
+        return nodes
+    }
+}
+
+/// Numbers the distinct field paths while rules compile (not used after).
+final class PathSlots {
+    private var slots: [FieldPath: Int] = [:]
+    var count: Int { slots.count }
+
+    func slot(for path: FieldPath) -> Int {
+        if let slot = slots[path] { return slot }
+        slots[path] = slots.count
+        return slots.count - 1
     }
 }
 
@@ -137,9 +307,11 @@ public struct NodeMatch: Sendable, Hashable {
 
 struct ResolvedNode {
     var node: ManifestNode
-    var path: String
+    var trail: PathTrail?
     var keyLocation: SourceLocation?
     var key: String?
+
+    var path: String { trail?.path ?? "" }
 
     func match(evidence: String) -> NodeMatch {
         NodeMatch(path: path, location: keyLocation ?? node.location, evidence: evidence)

@@ -11,26 +11,26 @@ enum FieldResolver {
         let root = resource.root
         if resource.ref.kind == "Pod" {
             guard let entry = root.entry(part) else { return nil }
-            return ResolvedNode(node: entry.value, path: part, keyLocation: entry.keyLocation, key: part)
+            return ResolvedNode(node: entry.value, trail: PathTrail(nil, .key(part)), keyLocation: entry.keyLocation, key: part)
         }
         var node = root
-        var path = ""
+        var trail: PathTrail?
         let route = resource.ref.kind == "CronJob" ? ["spec", "jobTemplate", "spec", "template", part] : ["spec", "template", part]
         var keyLocation: SourceLocation?
         for key in route {
             guard let entry = node.entry(key) else { return nil }
             node = entry.value
             keyLocation = entry.keyLocation
-            path = path.isEmpty ? key : path + "." + key
+            trail = PathTrail(trail, .key(key))
         }
-        return ResolvedNode(node: node, path: path, keyLocation: keyLocation, key: part)
+        return ResolvedNode(node: node, trail: trail, keyLocation: keyLocation, key: part)
     }
 
     static func resolve(_ path: FieldPath, in resource: LocatedResource) -> [ResolvedNode] {
         var current: [ResolvedNode]
         switch path.root {
         case .document:
-            current = [ResolvedNode(node: resource.root, path: "", keyLocation: nil, key: nil)]
+            current = [ResolvedNode(node: resource.root, trail: nil, keyLocation: nil, key: nil)]
         case .pod:
             current = podSpec(of: resource).map { [$0] } ?? []
         case .podMeta:
@@ -41,7 +41,7 @@ enum FieldResolver {
             for listKey in ["containers", "initContainers", "ephemeralContainers"] {
                 guard let items = pod.node[listKey]?.items else { continue }
                 for (i, item) in items.enumerated() {
-                    current.append(ResolvedNode(node: item, path: "\(pod.path).\(listKey)[\(i)]", keyLocation: nil, key: nil))
+                    current.append(ResolvedNode(node: item, trail: PathTrail(PathTrail(pod.trail, .key(listKey)), .index(i)), keyLocation: nil, key: nil))
                 }
             }
         }
@@ -53,21 +53,21 @@ enum FieldResolver {
                 switch step {
                 case .key(let key):
                     if let entry = candidate.node.entry(key) {
-                        next.append(ResolvedNode(node: entry.value, path: append(key: key, to: candidate.path),
+                        next.append(ResolvedNode(node: entry.value, trail: PathTrail(candidate.trail, .key(key)),
                                                  keyLocation: entry.keyLocation, key: key))
                     }
                 case .anyKey:
                     for entry in candidate.node.entries ?? [] {
-                        next.append(ResolvedNode(node: entry.value, path: append(key: entry.key, to: candidate.path),
+                        next.append(ResolvedNode(node: entry.value, trail: PathTrail(candidate.trail, .key(entry.key)),
                                                  keyLocation: entry.keyLocation, key: entry.key))
                     }
                 case .index(let n):
                     if let items = candidate.node.items, n < items.count {
-                        next.append(ResolvedNode(node: items[n], path: candidate.path + "[\(n)]", keyLocation: nil, key: nil))
+                        next.append(ResolvedNode(node: items[n], trail: PathTrail(candidate.trail, .index(n)), keyLocation: nil, key: nil))
                     }
                 case .anyIndex:
                     for (i, item) in (candidate.node.items ?? []).enumerated() {
-                        next.append(ResolvedNode(node: item, path: candidate.path + "[\(i)]", keyLocation: nil, key: nil))
+                        next.append(ResolvedNode(node: item, trail: PathTrail(candidate.trail, .index(i)), keyLocation: nil, key: nil))
                     }
                 }
             }
@@ -79,8 +79,39 @@ enum FieldResolver {
 
     /// Appends a key in the labels' notation: `.key`, or `["key"]` when it has dots or slashes.
     static func append(key: String, to path: String) -> String {
-        let plain = !key.isEmpty && key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+        // ASCII letters, digits, `_` and `-` make a plain key; checked on bytes, this is hot.
+        let plain = !key.isEmpty && key.utf8.allSatisfy { b in
+            (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == 0x5f || b == 0x2d
+        }
         if plain { return path.isEmpty ? key : path + "." + key }
         return path + "[\"" + key + "\"]"
+    }
+}
+
+/// The way to a node, kept as a chain so that a path string is only built for nodes that
+/// match (most resolved nodes never do).
+final class PathTrail: @unchecked Sendable {
+    // Immutable after init.
+    enum Component { case key(String), index(Int) }
+    let parent: PathTrail?
+    let component: Component
+
+    init(_ parent: PathTrail?, _ component: Component) {
+        self.parent = parent
+        self.component = component
+    }
+
+    var path: String {
+        var components: [Component] = []
+        var cursor: PathTrail? = self
+        while let c = cursor { components.append(c.component); cursor = c.parent }
+        var out = ""
+        for component in components.reversed() {
+            switch component {
+            case .key(let key): out = FieldResolver.append(key: key, to: out)
+            case .index(let i): out += "[\(i)]"
+            }
+        }
+        return out
     }
 }

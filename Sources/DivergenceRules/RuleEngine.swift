@@ -21,26 +21,33 @@ public struct RuleMatch: Sendable, Hashable {
 /// Runs the declarative rules over resources. Rules are indexed by kind, so each resource meets
 /// only the rules that can fire on it.
 public struct RuleEngine: Sendable {
-    struct Entry: Sendable {
+    /// A class, so the hot loop hands out one reference instead of copying a rule's strings.
+    final class Entry: Sendable {
         let rule: Rule
         let kinds: [KindSelector]
         let groupPatterns: [CompiledPattern?]
         let condition: CompiledCondition
+
+        init(rule: Rule, kinds: [KindSelector], groupPatterns: [CompiledPattern?], condition: CompiledCondition) {
+            self.rule = rule; self.kinds = kinds; self.groupPatterns = groupPatterns; self.condition = condition
+        }
     }
 
     private let entries: [Entry]
     private let byKind: [String: [Int]]
     private let anyKind: [Int]
+    private let pathSlots: Int
 
     /// Compiles every rule; a bad regular expression fails here, before any manifest is read.
     public init(rules: [Rule]) throws {
         var entries: [Entry] = []
         var byKind: [String: [Int]] = [:]
         var anyKind: [Int] = []
+        let paths = PathSlots()
         for rule in rules {
             let condition: CompiledCondition
             do {
-                condition = try CompiledCondition(rule.condition)
+                condition = try CompiledCondition(rule.condition, paths: paths)
             } catch {
                 throw RuleCompileError(ruleId: rule.id, file: rule.file, line: rule.line, message: "invalid regular expression: \(error)")
             }
@@ -50,6 +57,7 @@ public struct RuleEngine: Sendable {
             }
             let index = entries.count
             entries.append(Entry(rule: rule, kinds: rule.kinds, groupPatterns: patterns, condition: condition))
+
             var indexed = Set<String>()
             for selector in rule.kinds {
                 if let kind = selector.kind {
@@ -60,19 +68,23 @@ public struct RuleEngine: Sendable {
             }
         }
         self.entries = entries
-        self.byKind = byKind
+        // Candidates are visited in rule order; sorting once here keeps `matches` allocation-light.
+        self.byKind = byKind.mapValues { ($0 + anyKind).sorted() }
         self.anyKind = anyKind
+        pathSlots = paths.count
     }
 
     /// Every rule match on `resource`, one per revealing node, in rule order.
     public func matches(in resource: LocatedResource) -> [RuleMatch] {
-        let candidates = (byKind[resource.ref.kind] ?? []) + anyKind
+        let candidates = byKind[resource.ref.kind] ?? anyKind
         var result: [RuleMatch] = []
-        var seen = Set<Int>()
-        for index in candidates.sorted() where seen.insert(index).inserted {
+        let cache = ResolutionCache(slots: pathSlots)
+        var previous = -1
+        for index in candidates where index != previous {
+            previous = index
             let entry = entries[index]
             guard selects(entry, resource.ref) else { continue }
-            guard let nodes = entry.condition.evaluate(on: resource) else { continue }
+            guard let nodes = entry.condition.evaluate(on: resource, cache: cache) else { continue }
             if nodes.isEmpty {
                 result.append(RuleMatch(rule: entry.rule, resource: resource,
                                         node: NodeMatch(path: "kind", location: resource.kindLocation, evidence: resource.ref.kind)))

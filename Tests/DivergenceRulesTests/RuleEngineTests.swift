@@ -1,6 +1,6 @@
 import DivergenceCore
 import DivergenceManifests
-import DivergenceRules
+@testable import DivergenceRules
 import Testing
 
 @Suite struct RuleEngineTests {
@@ -165,5 +165,43 @@ import Testing
         #expect(RiskLevel(score: 25) == .moderate)
         #expect(RiskLevel(score: 50) == .high)
         #expect(RiskLevel(score: 75) == .critical)
+    }
+}
+
+@Suite struct PatternPrefilterTests {
+    @Test func prefiltersNeverRejectAValueTheRegexAccepts() throws {
+        let cases: [(String, [String])] = [
+            ("^public\\.ecr\\.aws/", ["public.ecr.aws/x/y:1"]),
+            ("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/", ["111122223333.dkr.ecr.eu-west-1.amazonaws.com/app:1"]),
+            ("^gcr\\.io/", ["gcr.io/p/i"]),
+            ("^--provider=(aws|azure)$", ["--provider=aws", "--provider=azure"]),
+            ("(?i)^arn:aws:", ["ARN:AWS:iam::1:role/x"]),
+            ("^ab?c", ["ac", "abc"]),
+            ("^x{0,2}yz", ["yz", "xyz"]),
+            ("docker\\.pkg\\.dev/", ["europe-west1-docker.pkg.dev/p/r/i"]),
+            ("^[a-z]+\\.azurecr\\.io/", ["shop.azurecr.io/api:1"]),
+            ("(^|\\.)amazonaws\\.com$", ["amazonaws.com", "s3.amazonaws.com"]),
+            ("HTTPS|HTTP2", ["xHTTP2", "HTTPS"]),
+            ("(?i)^(true|0\\.0\\.0\\.0/0)$", ["TRUE", "0.0.0.0/0"]),
+            ("(?i)\\bName\\s+cloudwatch(_logs)?\\b", ["[OUTPUT]\n    Name  CloudWatch_Logs"]),
+            ("(^|[^0-9.])169\\.254\\.169\\.254([^0-9]|$)", ["http://169.254.169.254/latest"]),
+        ]
+        for (pattern, values) in cases {
+            let compiled = try CompiledPattern(pattern)
+            for value in values {
+                #expect(compiled.matches(value), "\(pattern) must match \(value)")
+            }
+        }
+        #expect(CompiledPattern.literalPrefix(of: "^gcr\\.io/") == "gcr.io/")
+        #expect(CompiledPattern.literalPrefix(of: "^ab?c") == "a")
+        #expect(CompiledPattern.literalPrefix(of: "^(a|b)") == nil)
+        func literals(_ p: String) -> [String]? { CompiledPattern.requiredLiterals(of: p)?.literals.map { String(decoding: $0, as: UTF8.self) } }
+        #expect(literals("^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/") == [".amazonaws.com/"])
+        #expect(literals("HTTPS|HTTP2") == ["HTTPS", "HTTP2"])
+        #expect(literals("(^|[^0-9.])169\\.254\\.169\\.254([^0-9]|$)") == ["169.254.169.254"])
+        #expect(literals("(?i)^Standard_LRS$") == ["standard_lrs"])
+        #expect(literals("(-docker\\.pkg\\.dev|gcr\\.io)/") == nil, "a choice inside a group leaves only '/', too short")
+        #expect(literals("^(?m)x") == nil)
+        #expect(try !CompiledPattern("^gcr\\.io/").matches("us.gcr.io/x"))
     }
 }
