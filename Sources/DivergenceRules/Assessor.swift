@@ -29,9 +29,15 @@ public struct Assessor: Sendable {
     public func assess(matches: [RuleMatch], unassessed: [UnassessedConstruct], target: Platform) -> TargetAssessment {
         var findings: [Finding] = []
         var suppressed: [SuppressedFinding] = []
+        var templates: [String: Template?] = [:]
         for match in matches {
-            guard let finding = finding(for: match, target: target) else { continue }
-            route(finding, resource: match.resource, findings: &findings, suppressed: &suppressed)
+            let cached = templates[match.rule.id] ?? {
+                let made = template(for: match.rule, target: target)
+                templates[match.rule.id] = made
+                return made
+            }()
+            guard let template = cached else { continue }
+            route(finding(for: match, target: target, template: template), resource: match.resource, findings: &findings, suppressed: &suppressed)
         }
         for construct in unassessed where construct.platform != target {
             let finding = Finding(
@@ -76,8 +82,19 @@ public struct Assessor: Sendable {
         return annotations[ignoreReasonAnnotation]?.scalar ?? "(no reason given)"
     }
 
-    func finding(for match: RuleMatch, target: Platform) -> Finding? {
-        let rule = match.rule
+    /// Everything a rule's findings share for one target; computed once per rule, not per
+    /// match (texts are long, and a large repository has thousands of matches).
+    struct Template {
+        var point: DivergencePoint
+        var pair: PairAssessment
+        var message: String
+        var remediation: String
+        var references: [String]
+        var sourceBehaviour: String?
+        var targetEquivalent: String?
+    }
+
+    func template(for rule: Rule, target: Platform) -> Template? {
         guard let point = points[rule.point] else { return nil }
         let pair: PairAssessment?
         switch rule.owner {
@@ -105,20 +122,25 @@ public struct Assessor: Sendable {
             message += "\nOn \(target.product): \(behaviour.trimmingCharacters(in: .whitespacesAndNewlines))"
         }
         let references = point.sources.filter { $0.platform == rule.owner.rawValue || $0.platform == target.rawValue }.map(\.url)
+        return Template(point: point, pair: pair, message: message, remediation: remediation,
+                        references: references.isEmpty ? point.sources.map(\.url) : references,
+                        sourceBehaviour: sourcePlatform.flatMap { point.platforms[$0]?.behaviour },
+                        targetEquivalent: targetSide?.equivalent.isEmpty == false ? targetSide?.equivalent : nil)
+    }
+
+    func finding(for match: RuleMatch, target: Platform, template t: Template) -> Finding {
+        let rule = match.rule
+        let shown = match.resource.reportedLocation(line: match.node.location.line)
         return Finding(
-            ruleId: rule.id, divergenceId: point.id, domain: point.domain, severity: pair.severity,
+            ruleId: rule.id, divergenceId: t.point.id, domain: t.point.domain, severity: t.pair.severity,
             confidence: rule.confidence,
-            score: RiskModel.score(severity: pair.severity, confidence: rule.confidence, equivalence: pair.equivalence),
-            equivalence: pair.equivalence, owner: rule.owner.rawValue, target: target,
-            file: match.resource.reportedLocation(line: match.node.location.line).file,
-            line: match.resource.reportedLocation(line: match.node.location.line).line,
-            column: match.node.location.column,
+            score: RiskModel.score(severity: t.pair.severity, confidence: rule.confidence, equivalence: t.pair.equivalence),
+            equivalence: t.pair.equivalence, owner: rule.owner.rawValue, target: target,
+            file: shown.file, line: shown.line, column: match.node.location.column,
             resource: match.resource.ref, path: match.node.path,
             evidence: Redaction.evidence(match.node.evidence, path: match.node.path, resource: match.resource),
-            message: message, remediation: remediation,
-            references: references.isEmpty ? point.sources.map(\.url) : references,
-            effort: pair.effort, title: point.title,
-            sourceBehaviour: sourcePlatform.flatMap { point.platforms[$0]?.behaviour },
-            targetEquivalent: targetSide?.equivalent.isEmpty == false ? targetSide?.equivalent : nil)
+            message: t.message, remediation: t.remediation, references: t.references,
+            effort: t.pair.effort, title: t.point.title,
+            sourceBehaviour: t.sourceBehaviour, targetEquivalent: t.targetEquivalent)
     }
 }

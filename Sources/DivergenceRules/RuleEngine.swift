@@ -27,9 +27,12 @@ public struct RuleEngine: Sendable {
         let kinds: [KindSelector]
         let groupPatterns: [CompiledPattern?]
         let condition: CompiledCondition
+        /// Kinds selected whatever their group: the common case, answered by one lookup.
+        let anyGroupKinds: Set<String>
 
         init(rule: Rule, kinds: [KindSelector], groupPatterns: [CompiledPattern?], condition: CompiledCondition) {
             self.rule = rule; self.kinds = kinds; self.groupPatterns = groupPatterns; self.condition = condition
+            anyGroupKinds = Set(kinds.filter { $0.group == nil }.compactMap(\.kind))
         }
     }
 
@@ -79,11 +82,12 @@ public struct RuleEngine: Sendable {
         let candidates = byKind[resource.ref.kind] ?? anyKind
         var result: [RuleMatch] = []
         let cache = ResolutionCache(slots: pathSlots)
+        let group = resource.ref.group
         var previous = -1
         for index in candidates where index != previous {
             previous = index
             let entry = entries[index]
-            guard selects(entry, resource.ref) else { continue }
+            guard selects(entry, resource.ref, group: group) else { continue }
             guard let nodes = entry.condition.evaluate(on: resource, cache: cache) else { continue }
             if nodes.isEmpty {
                 result.append(RuleMatch(rule: entry.rule, resource: resource,
@@ -98,13 +102,15 @@ public struct RuleEngine: Sendable {
         return result
     }
 
-    private func selects(_ entry: Entry, _ ref: ResourceRef) -> Bool {
+    private func selects(_ entry: Entry, _ ref: ResourceRef, group: @autoclosure () -> String) -> Bool {
+        if entry.anyGroupKinds.contains(ref.kind) { return true }
+        let group = group()
         for (i, selector) in entry.kinds.enumerated() {
             if let kind = selector.kind, kind != ref.kind { continue }
-            if let group = selector.group {
+            if let selectorGroup = selector.group {
                 if let pattern = entry.groupPatterns[i] {
-                    if !pattern.matches(ref.group) { continue }
-                } else if group != ref.group {
+                    if !pattern.matches(group) { continue }
+                } else if selectorGroup != group {
                     continue
                 }
             }

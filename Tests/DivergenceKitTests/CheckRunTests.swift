@@ -205,3 +205,23 @@ import Testing
         #expect(found.allSatisfy { $0.owner == "neutral" })
     }
 }
+
+@Suite struct JSONWriterTests {
+    /// The hand-written findings decode to exactly what `JSONEncoder` writes.
+    @Test func handWrittenFindingsMatchTheEncoder() throws {
+        let report = TestSupport.checkRun.run(CheckOptions(paths: [TestSupport.root + "/Examples"], to: [.azure, .gcp]))
+        #expect(report.findings.count > 10)
+        let fast = try JSONReportRenderer().render(report)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let reference = String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        #expect(fast == reference, "byte-identical to JSONEncoder")
+        let tricky = Finding(ruleId: "r", divergenceId: "d", domain: .dns, severity: .low, confidence: .low, score: 12.5,
+                             equivalence: .none, owner: "aws", target: .gcp, file: "a\"b\\c\u{1}.yaml", line: 1, column: 2,
+                             resource: ResourceRef(apiVersion: "v1", kind: "K", namespace: nil, name: "n\ttab"), path: "p",
+                             evidence: "é ☃ \u{7f}", message: "m\nn", remediation: "r", references: [], effort: 0.5, title: "t")
+        var one = report
+        one.findings = [tricky]
+        #expect(try JSONReportRenderer().render(one) == String(decoding: try encoder.encode(one), as: UTF8.self) + "\n")
+    }
+}
