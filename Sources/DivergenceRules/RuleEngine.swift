@@ -29,9 +29,12 @@ public struct RuleEngine: Sendable {
         let condition: CompiledCondition
         /// Kinds selected whatever their group: the common case, answered by one lookup.
         let anyGroupKinds: Set<String>
+        /// Literal ids of which one must occur in the resource, or `nil` when no such set exists.
+        let gate: [Int32]?
 
-        init(rule: Rule, kinds: [KindSelector], groupPatterns: [CompiledPattern?], condition: CompiledCondition) {
+        init(rule: Rule, kinds: [KindSelector], groupPatterns: [CompiledPattern?], condition: CompiledCondition, gate: [Int32]?) {
             self.rule = rule; self.kinds = kinds; self.groupPatterns = groupPatterns; self.condition = condition
+            self.gate = gate
             anyGroupKinds = Set(kinds.filter { $0.group == nil }.compactMap(\.kind))
         }
     }
@@ -40,6 +43,7 @@ public struct RuleEngine: Sendable {
     private let byKind: [String: [Int]]
     private let anyKind: [Int]
     private let pathSlots: Int
+    private let literals: LiteralAutomaton
 
     /// Compiles every rule; a bad regular expression fails here, before any manifest is read.
     public init(rules: [Rule]) throws {
@@ -47,6 +51,7 @@ public struct RuleEngine: Sendable {
         var byKind: [String: [Int]] = [:]
         var anyKind: [Int] = []
         let paths = PathSlots()
+        var literalIds: [String: Int32] = [:]
         for rule in rules {
             let condition: CompiledCondition
             do {
@@ -59,7 +64,16 @@ public struct RuleEngine: Sendable {
                 return try CompiledPattern(StarGlob.regex(group))
             }
             let index = entries.count
-            entries.append(Entry(rule: rule, kinds: rule.kinds, groupPatterns: patterns, condition: condition))
+            var gate: [Int32]?
+            if case .anyOf(let required) = LiteralGate.of(rule.condition) {
+                gate = required.sorted().map { literal in
+                    if let id = literalIds[literal] { return id }
+                    let id = Int32(literalIds.count)
+                    literalIds[literal] = id
+                    return id
+                }
+            }
+            entries.append(Entry(rule: rule, kinds: rule.kinds, groupPatterns: patterns, condition: condition, gate: gate))
 
             var indexed = Set<String>()
             for selector in rule.kinds {
@@ -75,6 +89,7 @@ public struct RuleEngine: Sendable {
         self.byKind = byKind.mapValues { ($0 + anyKind).sorted() }
         self.anyKind = anyKind
         pathSlots = paths.count
+        literals = LiteralAutomaton(literals: literalIds.sorted { $0.value < $1.value }.map(\.key))
     }
 
     /// Every rule match on `resource`, one per revealing node, in rule order.
@@ -83,10 +98,13 @@ public struct RuleEngine: Sendable {
         var result: [RuleMatch] = []
         let cache = ResolutionCache(slots: pathSlots)
         let group = resource.ref.group
+        var found = [Bool](repeating: false, count: literals.count)
+        literals.scan(resource.root, into: &found)
         var previous = -1
         for index in candidates where index != previous {
             previous = index
             let entry = entries[index]
+            if let gate = entry.gate, !gate.contains(where: { found[Int($0)] }) { continue }
             guard selects(entry, resource.ref, group: group) else { continue }
             guard let nodes = entry.condition.evaluate(on: resource, cache: cache) else { continue }
             if nodes.isEmpty {
@@ -102,9 +120,8 @@ public struct RuleEngine: Sendable {
         return result
     }
 
-    private func selects(_ entry: Entry, _ ref: ResourceRef, group: @autoclosure () -> String) -> Bool {
+    private func selects(_ entry: Entry, _ ref: ResourceRef, group: String) -> Bool {
         if entry.anyGroupKinds.contains(ref.kind) { return true }
-        let group = group()
         for (i, selector) in entry.kinds.enumerated() {
             if let kind = selector.kind, kind != ref.kind { continue }
             if let selectorGroup = selector.group {

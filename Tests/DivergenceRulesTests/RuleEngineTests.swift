@@ -205,3 +205,26 @@ import Testing
         #expect(try !CompiledPattern("^gcr\\.io/").matches("us.gcr.io/x"))
     }
 }
+
+@Suite struct LiteralGateTests {
+    @Test func automatonFindsEveryLiteralItContains() {
+        let automaton = LiteralAutomaton(literals: ["he", "she", "his", "hers", ".amazonaws.com/", "a"])
+        var found = [Bool](repeating: false, count: 6)
+        automaton.scan("ushers", into: &found)
+        #expect(found == [true, true, false, true, false, false])
+        found = [Bool](repeating: false, count: 6)
+        automaton.scan("111122223333.dkr.ecr.eu-west-1.amazonaws.com/app", into: &found)
+        #expect(found[4] && found[5])
+    }
+
+    @Test func gatesAreNecessaryConditions() throws {
+        func gate(_ c: Condition) -> LiteralGate { LiteralGate.of(c) }
+        let path = try FieldPath.parse("metadata.annotations")
+        #expect(gate(.field(path: path, key: .equals("eks.amazonaws.com/role-arn"), value: nil)) == .anyOf(["eks.amazonaws.com/role-arn"]))
+        #expect(gate(.field(path: path, key: .equals("k"), value: .absent)) == .always)
+        #expect(gate(.not(.field(path: path, key: nil, value: nil))) == .always)
+        #expect(gate(.any([.field(path: path, key: .prefix("alb."), value: nil), .field(path: path, key: .prefix("appgw."), value: nil)])) == .anyOf(["alb.", "appgw."]))
+        #expect(gate(.field(path: try FieldPath.parse("$containers[*].image"), key: nil, value: .pattern("(?i)^ecr"))) == .anyOf(["image"]), "case-insensitive patterns fall back to the key")
+        #expect(gate(.field(path: try FieldPath.parse("spec.description"), key: nil, value: .equals("two words"))) == .anyOf(["description"]), "literals with spaces are not used")
+    }
+}
