@@ -19,8 +19,14 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
         ),
+        // libyaml's event parser, for reading manifests without building an intermediate tree.
+        .systemLibrary(
+            name: "CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
         .target(name: "DivergenceCatalogue", dependencies: ["DivergenceCore", "CSQLite", "Yams"]),
-        .target(name: "DivergenceManifests", dependencies: ["DivergenceCore", "Yams"]),
+        .target(name: "DivergenceManifests", dependencies: ["DivergenceCore", "CLibYAML"]),
         .target(name: "DivergenceRules", dependencies: ["DivergenceCore"]),
         .target(name: "DivergenceReports", dependencies: ["DivergenceCore"]),
         .target(

@@ -6,7 +6,7 @@ import PackageDescription
 
 let package = Package(
     name: "DivergenceFuzz",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // Synchronization.Atomic in the target
     dependencies: [
         .package(name: "divergence", path: ".."),
     ],

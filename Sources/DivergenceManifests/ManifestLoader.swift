@@ -1,6 +1,5 @@
 import DivergenceCore
 import Foundation
-import Yams
 
 /// Why an input, or one document of it, was not analysed.
 public struct SkippedInput: Sendable, Codable, Hashable {
@@ -57,8 +56,8 @@ public struct ManifestLoader: Sendable {
     public static let extensions: Set<String> = ["yaml", "yml", "json"]
     /// Upper bound on nodes one document may expand to (alias bombs stop here).
     public var maxNodesPerDocument = 2_000_000
-    /// Upper bound on nesting depth (deeper documents are refused before parsing, so the
-    /// parser's recursion never overflows a worker thread's stack).
+    /// Upper bound on nesting depth (deeper documents are refused; the parser keeps an
+    /// explicit stack, so depth never threatens a worker thread's stack).
     public var maxDepth = 128
     /// Files larger than this are skipped with a reason instead of being read.
     public var maxFileBytes = 16 * 1024 * 1024
@@ -186,43 +185,25 @@ public struct ManifestLoader: Sendable {
                 reason: "unrendered template ({{ … }}): render it first and pipe the output in, e.g. `helm template CHART | divergence check - --to …`"))
             return result
         }
-        if let (line, depth) = Self.nestingBeyond(maxDepth, in: text) {
-            result.errors.append(InputError(file: file, line: line, message: "nesting deeper than \(maxDepth) levels (at least \(depth)); not parsed"))
-            return result
-        }
         let sources = Self.helmSourceComments(in: text)
-        do {
-            let parser = try Parser(yaml: text, resolver: .basic, encoding: .utf8)
-            var index = 0
-            while let node = try parser.nextRoot() {
-                var budget = maxNodesPerDocument
-                let converted: ManifestNode
-                do {
-                    converted = try convert(node, depth: 0, budget: &budget)
-                } catch let error as InputError {
-                    // One bad document (an alias bomb, deep nesting) does not lose the others.
-                    result.errors.append(InputError(file: file, line: error.line, message: error.message))
-                    index += 1
-                    continue
-                }
-                if case .scalar(let s) = converted.value, s.isEmpty { continue }
+        let parser = EventParser(maxDepth: maxDepth, maxNodes: maxNodesPerDocument)
+        var index = 0
+        for document in parser.documents(of: text) {
+            switch document {
+            case .problem(let problem) where problem.syntax && Self.containsBytes(text, "{{"):
+                result.skipped.append(SkippedInput(file: file, line: problem.line,
+                    reason: "looks like an unrendered template ({{ … }}) and is not valid YAML: render it first (`helm template`) and pipe the output in"))
+            case .problem(let problem):
+                // One bad document (an alias bomb, deep nesting, duplicate keys) does not lose the others.
+                result.errors.append(InputError(file: file, line: problem.line, message: problem.message))
+                index += 1
+            case .node(let node):
+                if case .scalar(let s) = node.value, s.isEmpty || s == "~" || s == "null" { continue }
                 defer { index += 1 }
                 result.documents += 1
-                let source = sources.last { $0.line <= converted.location.line }
-                expand(document: converted, file: file, index: index, renderedFrom: source.map { ($0.source, $0.line) }, into: &result)
+                let source = sources.last { $0.line <= node.location.line }
+                expand(document: node, file: file, index: index, renderedFrom: source.map { ($0.source, $0.line) }, into: &result)
             }
-        } catch let error as YamlError {
-            let (line, message) = Self.describe(error)
-            if Self.containsBytes(text, "{{") {
-                result.skipped.append(SkippedInput(file: file, line: line,
-                    reason: "looks like an unrendered template ({{ … }}) and is not valid YAML: render it first (`helm template`) and pipe the output in"))
-            } else {
-                result.errors.append(InputError(file: file, line: line, message: message))
-            }
-        } catch let error as InputError {
-            result.errors.append(InputError(file: file, line: error.line, message: error.message))
-        } catch {
-            result.errors.append(InputError(file: file, message: "\(error)"))
         }
         return result
     }
@@ -255,97 +236,6 @@ public struct ManifestLoader: Sendable {
         result.resources.append(LocatedResource(ref: ref, file: file, document: index, location: document.location,
                                                 kindLocation: kindLocation, root: document, renderedFrom: renderedFrom?.0,
                                                 renderedLineOffset: renderedFrom?.1 ?? 0))
-    }
-
-    private func convert(_ node: Node, depth: Int, budget: inout Int) throws -> ManifestNode {
-        budget -= 1
-        let location = node.mark.map { SourceLocation(line: $0.line, column: $0.column) } ?? SourceLocation(line: 1, column: 1)
-        guard budget >= 0 else {
-            throw InputError(file: "", line: location.line,
-                message: "document expands to more than \(maxNodesPerDocument) nodes (an alias-expansion bomb?); skipped")
-        }
-        guard depth < maxDepth else {
-            throw InputError(file: "", line: location.line, message: "nesting deeper than \(maxDepth) levels; skipped")
-        }
-        switch node {
-        case .scalar(let scalar):
-            // A plain `~`/`null`/empty scalar is YAML null; keep its text, the matcher compares text.
-            return ManifestNode(.scalar(scalar.string), at: location)
-        case .mapping(let mapping):
-            var entries: [ManifestNode.Entry] = []
-            entries.reserveCapacity(mapping.count)
-            // Duplicate keys never reach here: the parser rejects them (see `describe`).
-            for (key, value) in mapping {
-                let keyLocation = key.mark.map { SourceLocation(line: $0.line, column: $0.column) } ?? location
-                let keyText = key.scalar?.string ?? "\(key)"
-                // Merge keys (`<<`) splice the merged mapping's entries in, as YAML 1.1 does.
-                if keyText == "<<", key.scalar?.style == .plain {
-                    let merged = try convert(value, depth: depth + 1, budget: &budget)
-                    for entry in merged.entries ?? merged.items?.flatMap({ $0.entries ?? [] }) ?? []
-                    where !entries.contains(where: { $0.key == entry.key }) {
-                        entries.append(entry)
-                    }
-                    continue
-                }
-                entries.append(ManifestNode.Entry(key: keyText, keyLocation: keyLocation,
-                                                  value: try convert(value, depth: depth + 1, budget: &budget)))
-            }
-            return ManifestNode(.mapping(entries), at: location)
-        case .sequence(let sequence):
-            var items: [ManifestNode] = []
-            items.reserveCapacity(sequence.count)
-            for item in sequence { items.append(try convert(item, depth: depth + 1, budget: &budget)) }
-            return ManifestNode(.sequence(items), at: location)
-        case .alias(let alias):
-            return ManifestNode(.scalar("*\(alias)"), at: location)
-        }
-    }
-
-    /// A cheap upper-bound estimate of nesting depth (block indentation levels, `- ` runs and
-    /// flow brackets outside quotes); returns the line and depth where it first exceeds `limit`.
-    static func nestingBeyond(_ limit: Int, in text: String) -> (line: Int, depth: Int)? {
-        var indents: [Int] = []
-        var flow = 0
-        var line = 0
-        for raw in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            line += 1
-            var i = raw.startIndex
-            var indent = 0
-            while i < raw.endIndex, raw[i] == UInt8(ascii: " ") { indent += 1; i = raw.index(after: i) }
-            if i == raw.endIndex || raw[i] == UInt8(ascii: "#") { continue }
-            if flow == 0 {
-                while let last = indents.last, last >= indent { indents.removeLast() }
-                indents.append(indent)
-            }
-            var dashes = 0
-            var j = i
-            while j < raw.endIndex, raw[j] == UInt8(ascii: "-") {
-                let next = raw.index(after: j)
-                guard next < raw.endIndex, raw[next] == UInt8(ascii: " ") else { break }
-                dashes += 1
-                j = raw.index(after: next)
-            }
-            var quote: UInt8 = 0
-            while j < raw.endIndex {
-                let c = raw[j]
-                if quote != 0 {
-                    if c == quote { quote = 0 }
-                } else if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
-                    quote = c
-                } else if c == UInt8(ascii: "#") {
-                    break
-                } else if c == UInt8(ascii: "[") || c == UInt8(ascii: "{") {
-                    flow += 1
-                    if indents.count + dashes + flow > limit { return (line, indents.count + dashes + flow) }
-                } else if c == UInt8(ascii: "]") || c == UInt8(ascii: "}") {
-                    flow = max(0, flow - 1)
-                }
-                j = raw.index(after: j)
-            }
-            let depth = indents.count + dashes + flow
-            if depth > limit { return (line, depth) }
-        }
-        return nil
     }
 
     /// Whether `text` contains `needle`, byte-wise (Foundation's `contains` is slow on Linux).
@@ -391,23 +281,6 @@ public struct ManifestLoader: Sendable {
             }
         }
         return found
-    }
-
-    static func describe(_ error: YamlError) -> (Int?, String) {
-        switch error {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let prefix = context.map { "\($0.text) " } ?? ""
-            return (mark.line, "invalid YAML: \(prefix)\(problem)")
-        case .reader(let problem, _, _, _):
-            return (nil, "cannot decode input: \(problem)")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            let keys = duplicates.sorted().map { "'\($0.prefix(80))'" }.joined(separator: ", ")
-            return (context.mark.line, "duplicate key \(keys) in one mapping; Kubernetes rejects such a document, so the file is not analysed")
-        default:
-            return (nil, "invalid YAML: \(error)")
-        }
     }
 }
 

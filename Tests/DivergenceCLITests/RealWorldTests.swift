@@ -225,7 +225,7 @@ import Testing
         #expect(has(errors, "latin1.yaml", "UTF-8"))
         #expect(has(skipped, "empty.yaml", "empty file"))
         #expect(has(errors, "dup.yaml", "duplicate key 'name'"))
-        #expect((coverage["errors"] as! [[String: Any]]).contains { ($0["file"] as? String)?.hasSuffix("dup.yaml") == true && $0["line"] as? Int == 4 })
+        #expect((coverage["errors"] as! [[String: Any]]).contains { ($0["file"] as? String)?.hasSuffix("dup.yaml") == true && $0["line"] as? Int == 5 && ($0["message"] as? String)?.contains("first at line 4") == true })
         #expect(has(skipped, "huge.yaml", "larger than"))
         #expect(errors.contains { $0.contains("locked") && $0.contains("cannot read directory") } || getuid() == 0, "root can read anything")
         #expect(!r.stdout.contains(String(repeating: "x", count: 1000)), "huge scalars are never echoed")

@@ -1,0 +1,186 @@
+import CLibYAML
+import DivergenceCore
+
+/// A YAML problem with its 1-based line.
+struct YAMLProblem: Error {
+    var line: Int?
+    var message: String
+    /// The stream is not valid YAML at all (as opposed to one bad document).
+    var syntax = false
+}
+
+/// Builds `ManifestNode` documents straight from libyaml's events: one pass, an explicit stack
+/// (deep nesting is refused, never overflows a thread's stack), aliases expanded under a node
+/// budget (alias bombs are refused), merge keys spliced, duplicate keys reported with their line.
+struct EventParser {
+    var maxDepth: Int
+    var maxNodes: Int
+
+    /// A document, or a problem confined to that document (the stream goes on).
+    enum Document {
+        case node(ManifestNode)
+        case problem(YAMLProblem)
+    }
+
+    private final class Frame {
+        enum Kind { case mapping, sequence }
+        let kind: Kind
+        let location: SourceLocation
+        let anchor: String?
+        var items: [ManifestNode] = []
+        var entries: [ManifestNode.Entry] = []
+        var pendingKey: (String, SourceLocation, isMerge: Bool)?
+        var keyLines: [String: Int] = [:]
+        var duplicate: (key: String, line: Int, first: Int)?
+        /// Nodes this collection expands to, for the alias budget.
+        var size = 1
+
+        init(_ kind: Kind, _ location: SourceLocation, _ anchor: String?) {
+            self.kind = kind; self.location = location; self.anchor = anchor
+        }
+    }
+
+    /// Parses every document of `text`. A syntax error ends the stream: the documents before it
+    /// are kept and the error is the last element, a problem with `syntax` set.
+    func documents(of text: String) -> [Document] {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return [.problem(YAMLProblem(line: nil, message: "cannot initialise the YAML parser", syntax: true))] }
+        defer { yaml_parser_delete(&parser) }
+        var bytes = Array(text.utf8)
+        if bytes.isEmpty { return [] }
+        return bytes.withUnsafeMutableBufferPointer { buffer -> [Document] in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            return run(&parser)
+        }
+    }
+
+    private func run(_ parser: inout yaml_parser_t) -> [Document] {
+        var result: [Document] = []
+        var stack: [Frame] = []
+        var anchors: [String: (node: ManifestNode, size: Int)] = [:]
+        var root: ManifestNode?
+        var problem: YAMLProblem?
+        var nodes = 0
+        var event = yaml_event_t()
+
+        func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?, _ length: Int) -> String {
+            guard let pointer else { return "" }
+            return String(decoding: UnsafeBufferPointer(start: pointer, count: length), as: UTF8.self)
+        }
+        func cString(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+            guard let pointer else { return nil }
+            return String(cString: UnsafeRawPointer(pointer).assumingMemoryBound(to: CChar.self))
+        }
+        /// Adds a finished node to its parent, or makes it the document root.
+        func attach(_ node: ManifestNode, size: Int, keyText: String?, isPlainScalar: Bool) {
+            guard let parent = stack.last else {
+                root = node
+                return
+            }
+            parent.size += size
+            switch parent.kind {
+            case .sequence:
+                parent.items.append(node)
+            case .mapping:
+                if let (key, keyLocation, isMerge) = parent.pendingKey {
+                    parent.pendingKey = nil
+                    if isMerge {
+                        // YAML 1.1 merge: splice the merged mapping(s) in, keys already present win.
+                        let merged = node.entries ?? node.items?.flatMap { $0.entries ?? [] } ?? []
+                        for entry in merged where !parent.entries.contains(where: { $0.key == entry.key }) {
+                            parent.entries.append(entry)
+                        }
+                    } else {
+                        parent.entries.append(ManifestNode.Entry(key: key, keyLocation: keyLocation, value: node))
+                    }
+                } else {
+                    let key = keyText ?? "\(node.value)"
+                    if let first = parent.keyLines[key], parent.duplicate == nil {
+                        parent.duplicate = (key, node.location.line, first)
+                    }
+                    parent.keyLines[key] = node.location.line
+                    parent.pendingKey = (key, node.location, isPlainScalar && key == "<<")
+                }
+            }
+        }
+
+        while true {
+            guard yaml_parser_parse(&parser, &event) == 1 else {
+                let line = Int(parser.problem_mark.line) + 1
+                let context = parser.context.map { String(cString: $0) + " " } ?? ""
+                let what = parser.problem.map { String(cString: $0) } ?? "syntax error"
+                let message = what.contains("nesting level")
+                    ? "nesting deeper than the YAML parser allows; not parsed"
+                    : "invalid YAML: \(context)\(what)"
+                result.append(.problem(YAMLProblem(line: line, message: message, syntax: true)))
+                return result
+            }
+            defer { yaml_event_delete(&event) }
+            let location = SourceLocation(line: Int(event.start_mark.line) + 1, column: Int(event.start_mark.column) + 1)
+            switch event.type {
+            case YAML_STREAM_END_EVENT:
+                return result
+            case YAML_DOCUMENT_START_EVENT:
+                stack.removeAll()
+                anchors.removeAll()
+                root = nil
+                problem = nil
+                nodes = 0
+            case YAML_DOCUMENT_END_EVENT:
+                if let problem {
+                    result.append(.problem(problem))
+                } else if let root {
+                    result.append(.node(root))
+                }
+            case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
+                guard problem == nil else { continue }
+                if stack.count >= maxDepth {
+                    problem = YAMLProblem(line: location.line, message: "nesting deeper than \(maxDepth) levels; not parsed")
+                    stack.removeAll()
+                    continue
+                }
+                let anchor = event.type == YAML_MAPPING_START_EVENT
+                    ? cString(event.data.mapping_start.anchor) : cString(event.data.sequence_start.anchor)
+                stack.append(Frame(event.type == YAML_MAPPING_START_EVENT ? .mapping : .sequence, location, anchor))
+            case YAML_MAPPING_END_EVENT, YAML_SEQUENCE_END_EVENT:
+                guard problem == nil, let frame = stack.popLast() else { continue }
+                if let duplicate = frame.duplicate {
+                    problem = YAMLProblem(line: duplicate.line, message: "duplicate key '\(duplicate.key.prefix(80))' (first at line \(duplicate.first)); Kubernetes rejects such a document, so it is not analysed")
+                    stack.removeAll()
+                    continue
+                }
+                let node = frame.kind == .mapping
+                    ? ManifestNode(.mapping(frame.entries), at: frame.location)
+                    : ManifestNode(.sequence(frame.items), at: frame.location)
+                if let anchor = frame.anchor { anchors[anchor] = (node, frame.size) }
+                attach(node, size: frame.size, keyText: nil, isPlainScalar: false)
+            case YAML_SCALAR_EVENT:
+                guard problem == nil else { continue }
+                nodes += 1
+                let scalar = event.data.scalar
+                let text = string(scalar.value, Int(scalar.length))
+                let node = ManifestNode(.scalar(text), at: location)
+                if let anchor = cString(scalar.anchor) { anchors[anchor] = (node, 1) }
+                attach(node, size: 1, keyText: text, isPlainScalar: scalar.style == YAML_PLAIN_SCALAR_STYLE)
+            case YAML_ALIAS_EVENT:
+                guard problem == nil else { continue }
+                let name = cString(event.data.alias.anchor) ?? ""
+                guard let (node, size) = anchors[name] else {
+                    problem = YAMLProblem(line: location.line, message: "invalid YAML: undefined alias '\(name)'")
+                    stack.removeAll()
+                    continue
+                }
+                nodes += size
+                if nodes > maxNodes {
+                    problem = YAMLProblem(line: location.line, message: "document expands to more than \(maxNodes) nodes (an alias-expansion bomb?); not analysed")
+                    stack.removeAll()
+                    continue
+                }
+                // The aliased node keeps its own location: findings point at the anchor's text.
+                attach(node, size: size, keyText: node.scalar, isPlainScalar: false)
+            default:
+                break
+            }
+        }
+    }
+}
