@@ -42,6 +42,14 @@ public struct Finding: Sendable, Codable, Hashable {
         self.sourceBehaviour = sourceBehaviour; self.targetEquivalent = targetEquivalent
     }
 
+    /// The JSON fields. `sourceBehaviour` and `targetEquivalent` stay out: `message` and
+    /// `remediation` already carry the target side, and repeating catalogue prose on every
+    /// finding would double the size of a large report.
+    enum CodingKeys: String, CodingKey {
+        case ruleId, divergenceId, domain, severity, confidence, score, equivalence, owner, target, file, line, column
+        case resource, path, evidence, message, remediation, references, effort, title
+    }
+
     /// A fingerprint that survives line moves: rule, file, resource and path, never the line.
     public var fingerprint: String {
         "\(ruleId)|\(target.rawValue)|\(file)|\(resource.kind)/\(resource.namespace ?? "")/\(resource.name)|\(path)"

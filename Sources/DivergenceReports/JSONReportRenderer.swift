@@ -89,9 +89,7 @@ public struct JSONReportRenderer: ReportRenderer {
         field("ruleId") { quote(f.ruleId, into: &$0) }
         field("score") { $0 += number(f.score).utf8 }
         field("severity") { quote(f.severity.rawValue, into: &$0) }
-        if let s = f.sourceBehaviour { field("sourceBehaviour") { quote(s, into: &$0) } }
         field("target") { quote(f.target.rawValue, into: &$0) }
-        if let t = f.targetEquivalent { field("targetEquivalent") { quote(t, into: &$0) } }
         field("title") { quote(f.title, into: &$0) }
         out += "\n    }".utf8
     }
