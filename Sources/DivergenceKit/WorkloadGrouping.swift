@@ -14,38 +14,58 @@ public enum WorkloadGrouping {
         let workloadKinds = Set(KindSelector.workloadKinds)
         var workloads: [Workload] = []
         var claimed = Set<ResourceRef>()
-        // Indexed by namespace (and name), so grouping stays linear in the number of resources.
-        let services = Dictionary(grouping: resources.filter { $0.ref.kind == "Service" }, by: \.ref.namespace)
-        let ingresses = Dictionary(grouping: resources.filter { $0.ref.kind == "Ingress" }, by: \.ref.namespace)
+        // Everything is indexed once, so grouping stays linear in the number of resources:
+        // Services by namespace and by one of their selector pairs, Ingresses by the Services
+        // they route to, ServiceAccounts and claims by namespace and name.
+        var servicesByPair: [String: [(ref: ResourceRef, selector: [(String, String)])]] = [:]
+        var ingressesByService: [String: [ResourceRef]] = [:]
         var named: [String: [ResourceRef]] = [:]
-        for r in resources where r.ref.kind == "ServiceAccount" || r.ref.kind == "PersistentVolumeClaim" {
-            named["\(r.ref.kind)/\(r.ref.namespace ?? "")/\(r.ref.name)", default: []].append(r.ref)
+        for r in resources {
+            let ns = r.ref.namespace ?? ""
+            switch r.ref.kind {
+            case "Service":
+                let selector = (r.root["spec"]?["selector"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }
+                if let first = selector.first {
+                    servicesByPair["\(ns)\u{0}\(first.0)=\(first.1)", default: []].append((r.ref, selector))
+                }
+            case "Ingress":
+                for service in backendServices(of: r) { ingressesByService["\(ns)\u{0}\(service)", default: []].append(r.ref) }
+            case "ServiceAccount", "PersistentVolumeClaim":
+                named["\(r.ref.kind)/\(ns)/\(r.ref.name)", default: []].append(r.ref)
+            default:
+                break
+            }
         }
         for resource in resources where workloadKinds.contains(resource.ref.kind) {
             let namespace = resource.ref.namespace
+            let ns = namespace ?? ""
             let podMeta = podTemplateMetadata(of: resource)
             let podLabels = Dictionary((podMeta?["labels"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }, uniquingKeysWith: { a, _ in a })
             let podSpec = podTemplateSpec(of: resource)
             var members: [ResourceRef] = [resource.ref]
             if let sa = podSpec?["serviceAccountName"]?.scalar ?? podSpec?["serviceAccount"]?.scalar {
-                members += named["ServiceAccount/\(namespace ?? "")/\(sa)"] ?? []
+                members += named["ServiceAccount/\(ns)/\(sa)"] ?? []
             }
             var claims = Set((podSpec?["volumes"]?.items ?? []).compactMap { $0["persistentVolumeClaim"]?["claimName"]?.scalar })
             for template in resource.root["spec"]?["volumeClaimTemplates"]?.items ?? [] {
                 if let name = template["metadata"]?["name"]?.scalar { claims.insert(name) }
             }
-            for claim in claims.sorted() { members += named["PersistentVolumeClaim/\(namespace ?? "")/\(claim)"] ?? [] }
-            var serviceNames = Set<String>()
-            for service in services[namespace] ?? [] {
-                let selector = (service.root["spec"]?["selector"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }
-                if !selector.isEmpty, selector.allSatisfy({ podLabels[$0.0] == $0.1 }) {
-                    members.append(service.ref)
-                    serviceNames.insert(service.ref.name)
+            for claim in claims.sorted() { members += named["PersistentVolumeClaim/\(ns)/\(claim)"] ?? [] }
+            var services: [ResourceRef] = []
+            for (key, value) in podLabels.sorted(by: { $0.key < $1.key }) {
+                for candidate in servicesByPair["\(ns)\u{0}\(key)=\(value)"] ?? []
+                where candidate.selector.allSatisfy({ podLabels[$0.0] == $0.1 }) && !services.contains(candidate.ref) {
+                    services.append(candidate.ref)
                 }
             }
-            for ingress in ingresses[namespace] ?? [] {
-                if !backendServices(of: ingress).isDisjoint(with: serviceNames) { members.append(ingress.ref) }
+            members += services
+            var ingresses: [ResourceRef] = []
+            for service in services {
+                for ingress in ingressesByService["\(ns)\u{0}\(service.name)"] ?? [] where !ingresses.contains(ingress) {
+                    ingresses.append(ingress)
+                }
             }
+            members += ingresses
             claimed.formUnion(members)
             workloads.append(Workload(owner: resource.ref, members: members))
         }

@@ -225,3 +225,59 @@ import Testing
         #expect(try JSONReportRenderer().render(one) == String(decoding: try encoder.encode(one), as: UTF8.self) + "\n")
     }
 }
+
+@Suite struct WorkloadGroupingTests {
+    @Test func aDeploymentGathersItsServiceAccountClaimsServicesAndIngresses() throws {
+        let text = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: api, namespace: shop}
+        spec:
+          template:
+            metadata: {labels: {app: api, tier: web}}
+            spec:
+              serviceAccountName: api
+              volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
+              containers: [{name: api, image: api}]
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: api, namespace: shop}
+        ---
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata: {name: data, namespace: shop}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: api, namespace: shop}
+        spec: {selector: {app: api}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: other, namespace: shop}
+        spec: {selector: {app: api, tier: batch}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: api, namespace: elsewhere}
+        spec: {selector: {app: api}}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: web, namespace: shop}
+        spec:
+          rules: [{http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: api, port: {number: 80}}}}]}}]
+        ---
+        apiVersion: storage.k8s.io/v1
+        kind: StorageClass
+        metadata: {name: fast}
+        provisioner: ebs.csi.aws.com
+        """
+        let resources = ManifestLoader().load(text: text, file: "w.yaml").resources
+        let (workloads, clusterWide) = WorkloadGrouping.group(resources)
+        let members = try #require(workloads.first).members.map(\.description)
+        #expect(members == ["Deployment/shop/api", "ServiceAccount/shop/api", "PersistentVolumeClaim/shop/data", "Service/shop/api", "Ingress/shop/web"])
+        #expect(clusterWide.map(\.description) == ["Service/shop/other", "Service/elsewhere/api", "StorageClass/fast"])
+    }
+}
