@@ -115,6 +115,17 @@ public struct LocatedResource: Sendable, Hashable {
         self.renderedLineOffset = renderedLineOffset
     }
 
+    /// The resource without its body: only `metadata.annotations` stays (suppressions read
+    /// it). What a report keeps once the resource has been matched.
+    public func skeleton() -> LocatedResource {
+        var copy = self
+        var metadata: [ManifestNode.Entry] = []
+        if let annotations = root["metadata"]?.entry("annotations") { metadata.append(annotations) }
+        let here = root.entry("metadata")?.keyLocation ?? location
+        copy.root = ManifestNode(.mapping([ManifestNode.Entry(key: "metadata", keyLocation: here, value: ManifestNode(.mapping(metadata), at: here))]), at: root.location)
+        return copy
+    }
+
     /// Where a finding on this resource should say it is: the template for rendered Helm
     /// output (line within the rendered document), else the file and line as read.
     public func reportedLocation(line: Int) -> (file: String, line: Int) {

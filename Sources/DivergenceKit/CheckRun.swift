@@ -46,8 +46,7 @@ public struct CheckRun: Sendable {
     /// Runs the check; `stdin` is read only if `-` is among the paths.
     /// Where a long scan is, for a progress line: files read of all, then findings so far.
     public enum Progress: Sendable {
-        case reading(done: Int, total: Int)
-        case matching(resourcesDone: Int, resources: Int, findings: Int)
+        case reading(done: Int, total: Int, constructs: Int)
     }
 
     public func run(_ options: CheckOptions, stdin: @escaping @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
@@ -57,38 +56,76 @@ public struct CheckRun: Sendable {
         let excluded: @Sendable (String) -> Bool = { path in
             ignored.contains(path) || excludes.contains { $0.matches(path) }
         }
+        // Each file is read, matched and reduced to compact records on the worker that read it,
+        // so the parsed trees of a large repository are never all in memory at once.
+        let counter = MatchCounter()
         var reading: (@Sendable (Int, Int) -> Void)?
         if let progress {
-            reading = { done, total in progress(.reading(done: done, total: total)) }
+            reading = { done, total in progress(.reading(done: done, total: total, constructs: counter.found)) }
         }
-        var manifests = loader.load(paths: options.paths, stdin: stdin, excluded: excluded, progress: reading)
+        let (parts, expandErrors) = loader.loadEach(paths: options.paths, stdin: stdin, excluded: excluded, progress: reading) { set in
+            let scanned = scan(set)
+            _ = counter.add(scanned.matches.count + scanned.unassessed.count)
+            return scanned
+        }
+        var scanned = ScannedManifests()
+        scanned.errors = expandErrors
+        for part in parts { scanned.append(part) }
         if !ignored.isEmpty {
-            manifests.skipped.append(SkippedInput(file: ignored.sorted().first!, reason: "\(ignored.count) file(s) ignored by .gitignore (first shown)"))
+            scanned.skipped.append(SkippedInput(file: ignored.sorted().first!, reason: "\(ignored.count) file(s) ignored by .gitignore (first shown)"))
         }
-        manifests.skipped += RenderHints.hints(for: options.paths)
+        scanned.skipped += RenderHints.hints(for: options.paths)
         for request in options.renders {
-            manifests.append(Rendering.load(request, with: loader))
+            scanned.append(scan(Rendering.load(request, with: loader)))
         }
-        return assess(manifests, options: options, progress: progress)
+        return report(scanned, options: options)
+    }
+
+    /// Matches every resource of a set and keeps only what the report needs: the matches, the
+    /// unassessed constructs, and for each resource its identity, annotations and workload facts.
+    public func scan(_ set: ManifestSet) -> ScannedManifests {
+        var scanned = ScannedManifests()
+        scanned.files = set.files
+        scanned.documents = set.documents
+        scanned.skipped = set.skipped
+        scanned.errors = set.errors
+        for resource in set.resources {
+            let matches = engine.matches(in: resource)
+            let unassessed = unassessedDetector.unassessed(in: resource, covered: matches)
+            let skeleton = resource.skeleton()
+            scanned.resources.append(skeleton)
+            scanned.facts.append(WorkloadGrouping.Facts(resource))
+            scanned.matches += matches.map { var m = $0; m.resource = skeleton; return m }
+            scanned.unassessed += unassessed.map { var u = $0; u.resource = skeleton; return u }
+        }
+        return scanned
     }
 
     /// Assesses already-loaded manifests.
-    public func assess(_ manifests: ManifestSet, options: CheckOptions, progress: (@Sendable (Progress) -> Void)? = nil) -> CheckReport {
-        // Match every resource once; assessment per target reuses the matches.
-        let counter = MatchCounter()
-        let total = manifests.resources.count
-        let perResource = ConcurrentMap.map(manifests.resources) { resource -> ([RuleMatch], [UnassessedConstruct]) in
-            let matches = engine.matches(in: resource)
-            let unassessed = unassessedDetector.unassessed(in: resource, covered: matches)
-            if let progress {
-                let (done, found) = counter.add(matches.count + unassessed.count)
-                progress(.matching(resourcesDone: done, resources: total, findings: found))
-            }
-            return (matches, unassessed)
+    public func assess(_ manifests: ManifestSet, options: CheckOptions) -> CheckReport {
+        let parts = ConcurrentMap.map(manifests.resources) { resource -> ScannedManifests in
+            var one = ManifestSet()
+            one.resources = [resource]
+            return scan(one)
         }
-        let matches = perResource.flatMap(\.0)
-        let unassessed = perResource.flatMap(\.1)
+        var scanned = ScannedManifests()
+        scanned.files = manifests.files
+        scanned.documents = manifests.documents
+        scanned.skipped = manifests.skipped
+        scanned.errors = manifests.errors
+        for part in parts {
+            scanned.resources += part.resources
+            scanned.facts += part.facts
+            scanned.matches += part.matches
+            scanned.unassessed += part.unassessed
+        }
+        return report(scanned, options: options)
+    }
 
+    /// Assesses each target, applies suppressions and the baseline, scores, and builds the report.
+    public func report(_ scanned: ScannedManifests, options: CheckOptions) -> CheckReport {
+        let matches = scanned.matches
+        let unassessed = scanned.unassessed
         let (from, inferred, reason) = Self.source(given: options.from, matches: matches, unassessed: unassessed)
         let assessor = Assessor(points: catalogue.points, from: from)
         var assessments: [TargetAssessment] = []
@@ -148,23 +185,23 @@ public struct CheckRun: Sendable {
         }
         let score = RiskModel.aggregate(findings.map(\.score))
         var summary = CheckReport.Summary(
-            score: score, level: RiskLevel(score: score), files: manifests.files, documents: manifests.documents,
-            resources: manifests.resources.count, findings: findings.count, suppressed: suppressed.count,
+            score: score, level: RiskLevel(score: score), files: scanned.files, documents: scanned.documents,
+            resources: scanned.resources.count, findings: findings.count, suppressed: suppressed.count,
             bySeverity: bySeverity, byDomain: byDomain, effort: Self.effort(findings))
         summary.baselined = baselined
 
         var resources: [CheckReport.ResourceSummary] = []
         let byResource = Dictionary(grouping: findings) { "\($0.file)\u{0}\($0.resource)" }
-        for resource in manifests.resources {
+        for resource in scanned.resources {
             let shown = resource.reportedLocation(line: resource.location.line)
             guard let group = byResource["\(shown.file)\u{0}\(resource.ref)"] else { continue }
             resources.append(.init(ref: resource.ref, file: shown.file, line: shown.line,
                                    score: RiskModel.aggregate(group.map(\.score)), findings: group.count))
         }
-        let workloads = Self.workloads(manifests.resources, findings: findings)
+        let workloads = Self.workloads(scanned.facts, findings: findings)
         let coverage = CheckReport.Coverage(
-            skipped: manifests.skipped.map { .init(file: $0.file, line: $0.line, reason: $0.reason) },
-            errors: manifests.errors.map { .init(file: $0.file, line: $0.line, message: $0.message) },
+            skipped: scanned.skipped.map { .init(file: $0.file, line: $0.line, reason: $0.reason) },
+            errors: scanned.errors.map { .init(file: $0.file, line: $0.line, message: $0.message) },
             warnings: warnings)
         var report = CheckReport(
             tool: .init(name: "divergence", version: Self.toolVersion),
@@ -178,9 +215,9 @@ public struct CheckRun: Sendable {
     }
 
     /// Workload summaries with findings, most at risk first; cluster-wide resources last.
-    static func workloads(_ resources: [LocatedResource], findings: [Finding]) -> [CheckReport.WorkloadSummary] {
+    static func workloads(_ facts: [WorkloadGrouping.Facts], findings: [Finding]) -> [CheckReport.WorkloadSummary] {
         let byResource = Dictionary(grouping: findings, by: \.resource)
-        let (workloads, clusterWide) = WorkloadGrouping.group(resources)
+        let (workloads, clusterWide) = WorkloadGrouping.group(facts: facts)
         var result: [CheckReport.WorkloadSummary] = []
         for workload in workloads {
             let group = workload.members.flatMap { byResource[$0] ?? [] }
@@ -219,17 +256,46 @@ public struct CheckRun: Sendable {
     }
 }
 
+/// What a check keeps of the manifests once they are matched: no parsed trees, only what the
+/// report needs.
+public struct ScannedManifests: Sendable {
+    public var files = 0
+    public var documents = 0
+    /// Each resource reduced to its identity, location and annotations (`LocatedResource.skeleton`).
+    public var resources: [LocatedResource] = []
+    public var facts: [WorkloadGrouping.Facts] = []
+    public var matches: [RuleMatch] = []
+    public var unassessed: [UnassessedConstruct] = []
+    public var skipped: [SkippedInput] = []
+    public var errors: [InputError] = []
+
+    public init() {}
+
+    mutating func append(_ other: ScannedManifests) {
+        files += other.files
+        documents += other.documents
+        resources += other.resources
+        facts += other.facts
+        matches += other.matches
+        unassessed += other.unassessed
+        skipped += other.skipped
+        errors += other.errors
+    }
+}
+
 /// Resources matched and constructs found so far, across worker threads.
 final class MatchCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var done = 0
-    private var found = 0
+    private var constructs = 0
+
+    var found: Int { lock.lock(); defer { lock.unlock() }; return constructs }
 
     func add(_ constructs: Int) -> (Int, Int) {
         lock.lock(); defer { lock.unlock() }
         done += 1
-        found += constructs
-        return (done, found)
+        self.constructs += constructs
+        return (done, self.constructs)
     }
 }
 

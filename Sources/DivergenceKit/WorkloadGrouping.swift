@@ -9,8 +9,45 @@ public enum WorkloadGrouping {
         public var members: [ResourceRef]
     }
 
+    /// What grouping needs to know of one resource, read while its tree is at hand.
+    public struct Facts: Sendable {
+        public var ref: ResourceRef
+        var podLabels: [String: String] = [:]
+        var serviceAccount: String?
+        var claims: [String] = []
+        var serviceSelector: [(String, String)] = []
+        var ingressBackends: Set<String> = []
+
+        public init(_ resource: LocatedResource) {
+            ref = resource.ref
+            switch ref.kind {
+            case "Service":
+                serviceSelector = (resource.root["spec"]?["selector"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }
+            case "Ingress":
+                ingressBackends = WorkloadGrouping.backendServices(of: resource)
+            case let kind where KindSelector.workloadKinds.contains(kind):
+                let podMeta = WorkloadGrouping.podTemplateMetadata(of: resource)
+                podLabels = Dictionary((podMeta?["labels"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }, uniquingKeysWith: { a, _ in a })
+                let podSpec = WorkloadGrouping.podTemplateSpec(of: resource)
+                serviceAccount = podSpec?["serviceAccountName"]?.scalar ?? podSpec?["serviceAccount"]?.scalar
+                var claims = Set((podSpec?["volumes"]?.items ?? []).compactMap { $0["persistentVolumeClaim"]?["claimName"]?.scalar })
+                for template in resource.root["spec"]?["volumeClaimTemplates"]?.items ?? [] {
+                    if let name = template["metadata"]?["name"]?.scalar { claims.insert(name) }
+                }
+                self.claims = claims.sorted()
+            default:
+                break
+            }
+        }
+    }
+
     /// Workloads in input order; `clusterWide` holds resources that belong to none.
     public static func group(_ resources: [LocatedResource]) -> (workloads: [Workload], clusterWide: [ResourceRef]) {
+        group(facts: resources.map(Facts.init))
+    }
+
+    /// The same, from facts gathered earlier.
+    public static func group(facts: [Facts]) -> (workloads: [Workload], clusterWide: [ResourceRef]) {
         let workloadKinds = Set(KindSelector.workloadKinds)
         var workloads: [Workload] = []
         var claimed = Set<ResourceRef>()
@@ -20,37 +57,29 @@ public enum WorkloadGrouping {
         var servicesByPair: [String: [(ref: ResourceRef, selector: [(String, String)])]] = [:]
         var ingressesByService: [String: [ResourceRef]] = [:]
         var named: [String: [ResourceRef]] = [:]
-        for r in resources {
+        for r in facts {
             let ns = r.ref.namespace ?? ""
             switch r.ref.kind {
             case "Service":
-                let selector = (r.root["spec"]?["selector"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }
-                if let first = selector.first {
-                    servicesByPair["\(ns)\u{0}\(first.0)=\(first.1)", default: []].append((r.ref, selector))
+                if let first = r.serviceSelector.first {
+                    servicesByPair["\(ns)\u{0}\(first.0)=\(first.1)", default: []].append((r.ref, r.serviceSelector))
                 }
             case "Ingress":
-                for service in backendServices(of: r) { ingressesByService["\(ns)\u{0}\(service)", default: []].append(r.ref) }
+                for service in r.ingressBackends.sorted() { ingressesByService["\(ns)\u{0}\(service)", default: []].append(r.ref) }
             case "ServiceAccount", "PersistentVolumeClaim":
                 named["\(r.ref.kind)/\(ns)/\(r.ref.name)", default: []].append(r.ref)
             default:
                 break
             }
         }
-        for resource in resources where workloadKinds.contains(resource.ref.kind) {
-            let namespace = resource.ref.namespace
-            let ns = namespace ?? ""
-            let podMeta = podTemplateMetadata(of: resource)
-            let podLabels = Dictionary((podMeta?["labels"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }, uniquingKeysWith: { a, _ in a })
-            let podSpec = podTemplateSpec(of: resource)
+        for resource in facts where workloadKinds.contains(resource.ref.kind) {
+            let ns = resource.ref.namespace ?? ""
+            let podLabels = resource.podLabels
             var members: [ResourceRef] = [resource.ref]
-            if let sa = podSpec?["serviceAccountName"]?.scalar ?? podSpec?["serviceAccount"]?.scalar {
+            if let sa = resource.serviceAccount {
                 members += named["ServiceAccount/\(ns)/\(sa)"] ?? []
             }
-            var claims = Set((podSpec?["volumes"]?.items ?? []).compactMap { $0["persistentVolumeClaim"]?["claimName"]?.scalar })
-            for template in resource.root["spec"]?["volumeClaimTemplates"]?.items ?? [] {
-                if let name = template["metadata"]?["name"]?.scalar { claims.insert(name) }
-            }
-            for claim in claims.sorted() { members += named["PersistentVolumeClaim/\(ns)/\(claim)"] ?? [] }
+            for claim in resource.claims { members += named["PersistentVolumeClaim/\(ns)/\(claim)"] ?? [] }
             var services: [ResourceRef] = []
             for (key, value) in podLabels.sorted(by: { $0.key < $1.key }) {
                 for candidate in servicesByPair["\(ns)\u{0}\(key)=\(value)"] ?? []
@@ -69,7 +98,7 @@ public enum WorkloadGrouping {
             claimed.formUnion(members)
             workloads.append(Workload(owner: resource.ref, members: members))
         }
-        let clusterWide = resources.map(\.ref).filter { !claimed.contains($0) }
+        let clusterWide = facts.map(\.ref).filter { !claimed.contains($0) }
         return (workloads, clusterWide)
     }
 

@@ -114,11 +114,23 @@ public struct ManifestLoader: Sendable {
     public func load(paths: [String], stdin: @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
                      excluded: @Sendable (String) -> Bool = { _ in false },
                      progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) -> ManifestSet {
-        let (expanded, expandErrors) = expand(paths: paths)
-        let files = expanded.filter { $0 == "-" || !excluded($0) }
+        let (parts, expandErrors) = loadEach(paths: paths, stdin: stdin, excluded: excluded, progress: progress) { $0 }
         var result = ManifestSet()
         result.errors = expandErrors
-        let slots = ResultSlots(count: files.count)
+        for part in parts { result.append(part) }
+        return result
+    }
+
+    /// Reads files concurrently and hands each file's contents to `transform` on the worker
+    /// that read it, so a caller can reduce a file to what it needs (and let its trees go)
+    /// before the next one is read. Results keep the order of the files.
+    public func loadEach<T: Sendable>(paths: [String], stdin: @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
+                                      excluded: @Sendable (String) -> Bool = { _ in false },
+                                      progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil,
+                                      transform: @Sendable (ManifestSet) -> T) -> (results: [T], errors: [InputError]) {
+        let (expanded, expandErrors) = expand(paths: paths)
+        let files = expanded.filter { $0 == "-" || !excluded($0) }
+        let slots = ResultSlots<T>(count: files.count)
         let limit = maxFileBytes
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
             defer { if let progress { progress(slots.finish(), files.count) } }
@@ -131,7 +143,7 @@ public struct ManifestLoader: Sendable {
                     var skipped = ManifestSet()
                     skipped.files = 1
                     skipped.skipped = [SkippedInput(file: file, reason: "larger than \(limit / 1024 / 1024) MB (\(size / 1024 / 1024) MB); not read")]
-                    slots.set(index, skipped)
+                    slots.set(index, transform(skipped))
                     return
                 }
                 data = FileManager.default.contents(atPath: file)
@@ -140,13 +152,12 @@ public struct ManifestLoader: Sendable {
                 var failed = ManifestSet()
                 failed.files = 1
                 failed.errors = [InputError(file: file, message: "cannot read file (permission denied or not a regular file)")]
-                slots.set(index, failed)
+                slots.set(index, transform(failed))
                 return
             }
-            slots.set(index, load(data: data, file: file))
+            slots.set(index, transform(load(data: data, file: file)))
         }
-        for part in slots.values { result.append(part) }
-        return result
+        return (slots.values, expandErrors)
     }
 
     /// The size of a file in bytes, without reading it.
@@ -285,15 +296,15 @@ public struct ManifestLoader: Sendable {
 }
 
 /// Per-file results written from concurrent workers, read once all are done.
-private final class ResultSlots: @unchecked Sendable {
-    private var storage: [ManifestSet]
+private final class ResultSlots<T>: @unchecked Sendable {
+    private var storage: [T?]
     private let lock = NSLock()
 
-    init(count: Int) { storage = Array(repeating: ManifestSet(), count: count) }
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
 
     private var finished = 0
 
-    func set(_ index: Int, _ value: ManifestSet) {
+    func set(_ index: Int, _ value: T) {
         lock.lock(); storage[index] = value; lock.unlock()
     }
 
@@ -304,5 +315,5 @@ private final class ResultSlots: @unchecked Sendable {
         return finished
     }
 
-    var values: [ManifestSet] { lock.lock(); defer { lock.unlock() }; return storage }
+    var values: [T] { lock.lock(); defer { lock.unlock() }; return storage.map { $0! } }
 }

@@ -49,7 +49,7 @@ public struct Assessor: Sendable {
                 line: construct.resource.reportedLocation(line: construct.node.location.line).line,
                 column: construct.node.location.column,
                 resource: construct.resource.ref, path: construct.node.path,
-                evidence: Redaction.evidence(construct.node.evidence, path: construct.node.path, resource: construct.resource),
+                evidence: construct.node.evidence,
                 message: "`\(construct.node.evidence)` belongs to \(construct.platform.product), but the catalogue has no rule for it yet: its behaviour on \(target.product) is unassessed.",
                 remediation: "Look up what `\(construct.node.evidence)` does in the \(construct.platform.product) documentation and find the \(target.product) equivalent by hand; consider contributing a rule.",
                 references: [], effort: 1, title: "Unassessed \(construct.platform.product) construct")
@@ -138,7 +138,7 @@ public struct Assessor: Sendable {
             equivalence: t.pair.equivalence, owner: rule.owner.rawValue, target: target,
             file: shown.file, line: shown.line, column: match.node.location.column,
             resource: match.resource.ref, path: match.node.path,
-            evidence: Redaction.evidence(match.node.evidence, path: match.node.path, resource: match.resource),
+            evidence: match.node.evidence,
             message: t.message, remediation: t.remediation, references: t.references,
             effort: t.pair.effort, title: t.point.title,
             sourceBehaviour: t.sourceBehaviour, targetEquivalent: t.targetEquivalent)

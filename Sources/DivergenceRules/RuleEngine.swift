@@ -113,7 +113,11 @@ public struct RuleEngine: Sendable {
             } else {
                 var seenNodes = Set<NodeMatch>()
                 for node in nodes where seenNodes.insert(node).inserted {
-                    result.append(RuleMatch(rule: entry.rule, resource: resource, node: node))
+                    // Secret values are replaced here, while the resource's tree is at hand:
+                    // nothing downstream ever holds them.
+                    var shown = node
+                    shown.evidence = Redaction.evidence(node.evidence, path: node.path, resource: resource)
+                    result.append(RuleMatch(rule: entry.rule, resource: resource, node: shown))
                 }
             }
         }

@@ -60,7 +60,7 @@ public struct UnassessedDetector: Sendable {
                 let path = FieldResolver.append(key: entry.key, to: base)
                 if coveredPaths.contains(path) || coveredLines.contains(entry.keyLocation.line) { continue }
                 result.append(UnassessedConstruct(resource: resource,
-                    node: NodeMatch(path: path, location: entry.keyLocation, evidence: entry.key),
+                    node: NodeMatch(path: path, location: entry.keyLocation, evidence: Redaction.evidence(entry.key, path: path, resource: resource)),
                     platform: prefix.platform, domain: prefix.domain))
             }
         }

@@ -20,8 +20,7 @@ final class ProgressLine: @unchecked Sendable {
         last = now
         let text: String
         switch progress {
-        case .reading(let done, let total): text = "reading files \(done)/\(total)"
-        case .matching(let done, let total, let findings): text = "checking resources \(done)/\(total), \(findings) constructs found"
+        case .reading(let done, let total, let constructs): text = "checked \(done)/\(total) files, \(constructs) cloud-specific constructs so far"
         }
         FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
         shown = true
