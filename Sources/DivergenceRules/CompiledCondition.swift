@@ -25,13 +25,20 @@ struct CompiledPattern: @unchecked Sendable {
     let requiredLiterals: [[UInt8]]?
     let caseInsensitive: Bool
 
+    /// Answers for values already tested: image names, hosts and keys repeat across a
+    /// repository, and a lookup costs far less than a regular-expression run.
+    let memo = PatternMemo()
+
     func matches(_ text: String) -> Bool {
         if let requiredPrefix, !text.hasPrefix(requiredPrefix) { return false }
         if let requiredLiterals {
             let bytes = Array(text.utf8)
             guard requiredLiterals.contains(where: { Self.contains(bytes, $0, foldingCase: caseInsensitive) }) else { return false }
         }
-        return regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
+        if let known = memo.answer(for: text) { return known }
+        let result = regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
+        memo.remember(text, result)
+        return result
     }
 
     /// Byte-wise substring search (Foundation's `contains` is slow on Linux); `needle` is
@@ -154,6 +161,28 @@ struct CompiledPattern: @unchecked Sendable {
             out.append(c)
         }
         return out.isEmpty ? nil : out
+    }
+}
+
+/// A bounded, thread-safe memo of one pattern's answers.
+final class PatternMemo: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [String: Bool] = [:]
+    /// Values longer than this are not kept (they rarely repeat and would cost memory).
+    private static let maxValueLength = 256
+    private static let capacity = 4096
+
+    func answer(for text: String) -> Bool? {
+        guard text.utf8.count <= Self.maxValueLength else { return nil }
+        lock.lock(); defer { lock.unlock() }
+        return answers[text]
+    }
+
+    func remember(_ text: String, _ answer: Bool) {
+        guard text.utf8.count <= Self.maxValueLength else { return }
+        lock.lock(); defer { lock.unlock() }
+        if answers.count >= Self.capacity { answers.removeAll(keepingCapacity: true) }
+        answers[text] = answer
     }
 }
 
