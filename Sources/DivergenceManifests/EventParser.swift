@@ -15,6 +15,9 @@ struct YAMLProblem: Error {
 struct EventParser {
     var maxDepth: Int
     var maxNodes: Int
+    /// Nodes that aliases may add across a whole file: the per-document budget alone lets a
+    /// file of many small alias bombs cost its document count times the budget.
+    var maxAliasNodesPerFile = 200_000
 
     /// A document, or a problem confined to that document (the stream goes on).
     enum Document {
@@ -61,6 +64,7 @@ struct EventParser {
         var root: ManifestNode?
         var problem: YAMLProblem?
         var nodes = 0
+        var aliasNodes = 0
         var event = yaml_event_t()
 
         func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?, _ length: Int) -> String {
@@ -171,6 +175,12 @@ struct EventParser {
                     continue
                 }
                 nodes += size
+                aliasNodes += size
+                if aliasNodes > maxAliasNodesPerFile {
+                    problem = YAMLProblem(line: location.line, message: "aliases in this file expand to more than \(maxAliasNodesPerFile) nodes (an alias-expansion bomb?); not analysed")
+                    stack.removeAll()
+                    continue
+                }
                 if nodes > maxNodes {
                     problem = YAMLProblem(line: location.line, message: "document expands to more than \(maxNodes) nodes (an alias-expansion bomb?); not analysed")
                     stack.removeAll()

@@ -156,3 +156,31 @@ import Testing
         #expect(set.resources.map(\.ref.name) == ["top", "deep"])
     }
 }
+
+/// Inputs the fuzzer found, kept as regression tests (Fuzz/regressions, see Scripts/fuzz).
+@Suite struct FuzzRegressionTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Fuzz/regressions"
+
+    static var files: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".yaml") }.sorted()
+    }
+
+    @Test(arguments: files)
+    func regressionInputIsHandled(name: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Self.directory + "/" + name))
+        let set = ManifestLoader().load(data: data, file: name)
+        // Every regression input is hostile: it must be refused or skipped with a reason, never
+        // expanded in full.
+        #expect(!set.errors.isEmpty || !set.skipped.isEmpty, "\(name) is reported")
+    }
+
+    @Test func manySmallAliasBombsInOneFileAreRefused() {
+        var text = ""
+        for i in 0..<20 {
+            text += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c\(i)}\ndata:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+            for j in 1...5 { text += "  a\(j): &a\(j) [" + Array(repeating: "*a\(j - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        }
+        let set = ManifestLoader().load(text: text, file: "bombs.yaml")
+        #expect(set.errors.contains { $0.message.contains("aliases in this file expand") })
+    }
+}
