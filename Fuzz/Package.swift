@@ -6,7 +6,7 @@ import PackageDescription
 
 let package = Package(
     name: "DivergenceFuzz",
-    platforms: [.macOS(.v15)],  // Synchronization.Atomic in the target
+    platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "divergence", path: ".."),
     ],
@@ -15,7 +15,8 @@ let package = Package(
             name: "DivergenceFuzz",
             dependencies: [.product(name: "DivergenceKit", package: "divergence")],
             swiftSettings: [
-                // libFuzzer supplies main(); the target only defines LLVMFuzzerTestOneInput.
+                // No top-level code and no `main`: libFuzzer's driver runs the loop (see the
+                // comment on DivergenceFuzz_main in the source).
                 .unsafeFlags(["-parse-as-library"]),
             ]
         ),

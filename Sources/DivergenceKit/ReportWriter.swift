@@ -7,6 +7,31 @@ public enum ReportWriter {
         public var description: String
     }
 
+    /// Writes through `body` into a temporary file in the same directory, then renames it into
+    /// place; on any error the temporary file is removed and the old report stays.
+    public static func write(to path: String, body: (FileHandle) throws -> Void) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let temporary = directory + "/.\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil),
+              let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw WriteError(description: "cannot create a file in \(directory)")
+        }
+        do {
+            try body(handle)
+            try handle.close()
+        } catch {
+            try? handle.close()
+            unlink(temporary)
+            throw error
+        }
+        if rename(temporary, path) != 0 {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw WriteError(description: reason)
+        }
+    }
+
     public static func write(_ text: String, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path

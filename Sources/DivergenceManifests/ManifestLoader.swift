@@ -249,22 +249,10 @@ public struct ManifestLoader: Sendable {
                                                 renderedLineOffset: renderedFrom?.1 ?? 0))
     }
 
-    /// Whether `text` contains `needle`, byte-wise (Foundation's `contains` is slow on Linux).
+    /// Whether `text` contains `needle`, byte-wise.
     static func containsBytes(_ text: String, _ needle: String) -> Bool {
         let n = Array(needle.utf8)
-        return text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
-            guard bytes.count >= n.count, let first = n.first else { return n.isEmpty }
-            var i = 0
-            while i <= bytes.count - n.count {
-                if bytes[i] == first {
-                    var j = 1
-                    while j < n.count && bytes[i + j] == n[j] { j += 1 }
-                    if j == n.count { return true }
-                }
-                i += 1
-            }
-            return false
-        } ?? text.contains(needle)
+        return text.utf8.withContiguousStorageIfAvailable { ByteSearch.contains($0, n) } ?? ByteSearch.contains(Array(text.utf8), n)
     }
 
     /// The first line that starts with a template directive, if any.

@@ -12,29 +12,40 @@ public struct JSONReportRenderer: ReportRenderer {
     static let marker = "\"findings\" : [\n\n  ]"
 
     public func render(_ report: CheckReport) throws -> String {
+        var all: [UInt8] = []
+        try stream(report) { all += $0 }
+        return String(decoding: all, as: UTF8.self)
+    }
+
+    /// Writes the report in chunks of about a megabyte, so a report of a hundred thousand
+    /// findings is never held whole in memory.
+    public func stream(_ report: CheckReport, chunkSize: Int = 1 << 20, write: ([UInt8]) throws -> Void) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard !report.findings.isEmpty else {
-            return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
-        }
         var rest = report
         rest.findings = []
         let base = String(decoding: try encoder.encode(rest), as: UTF8.self)
-        guard let range = base.range(of: Self.marker) else {
-            return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        guard !report.findings.isEmpty, let range = base.range(of: Self.marker) else {
+            let whole = report.findings.isEmpty ? base : String(decoding: try encoder.encode(report), as: UTF8.self)
+            try write(Array((whole + "\n").utf8))
+            return
         }
         var out: [UInt8] = []
-        out.reserveCapacity(base.utf8.count + report.findings.count * 2048)
+        out.reserveCapacity(chunkSize + 16 * 1024)
         out += base[..<range.lowerBound].utf8
         out += "\"findings\" : [\n".utf8
         for (i, finding) in report.findings.enumerated() {
             Self.write(finding, into: &out)
             out += (i == report.findings.count - 1 ? "\n" : ",\n").utf8
+            if out.count >= chunkSize {
+                try write(out)
+                out.removeAll(keepingCapacity: true)
+            }
         }
         out += "  ]".utf8
         out += base[range.upperBound...].utf8
         out.append(0x0A)
-        return String(decoding: out, as: UTF8.self)
+        try write(out)
     }
 
     /// One finding at indentation level 2, keys sorted as `JSONEncoder` sorts them.

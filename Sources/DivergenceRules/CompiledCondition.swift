@@ -33,32 +33,12 @@ struct CompiledPattern: @unchecked Sendable {
         if let requiredPrefix, !text.hasPrefix(requiredPrefix) { return false }
         if let requiredLiterals {
             let bytes = Array(text.utf8)
-            guard requiredLiterals.contains(where: { Self.contains(bytes, $0, foldingCase: caseInsensitive) }) else { return false }
+            guard requiredLiterals.contains(where: { ByteSearch.contains(bytes, $0, foldingCase: caseInsensitive) }) else { return false }
         }
         if let known = memo.answer(for: text) { return known }
         let result = regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
         memo.remember(text, result)
         return result
-    }
-
-    /// Byte-wise substring search (Foundation's `contains` is slow on Linux); `needle` is
-    /// already lowercased when folding case.
-    static func contains(_ bytes: [UInt8], _ needle: [UInt8], foldingCase: Bool) -> Bool {
-        guard !needle.isEmpty else { return true }
-        guard bytes.count >= needle.count else { return false }
-        @inline(__always) func fold(_ b: UInt8) -> UInt8 { foldingCase && b >= 0x41 && b <= 0x5a ? b + 32 : b }
-        let first = needle[0]
-        var i = 0
-        let last = bytes.count - needle.count
-        while i <= last {
-            if fold(bytes[i]) == first {
-                var j = 1
-                while j < needle.count && fold(bytes[i + j]) == needle[j] { j += 1 }
-                if j == needle.count { return true }
-            }
-            i += 1
-        }
-        return false
     }
 
     /// For each top-level alternative, its longest literal run outside groups, classes and

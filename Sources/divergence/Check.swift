@@ -137,12 +137,23 @@ struct Check: ParsableCommand {
 
         var writeFailed = false
         if outputs.isEmpty {
-            Terminal.write(try render(report, as: format, toTerminal: true))
+            if format == .json {
+                // Streamed: a large report is never held whole in memory.
+                try JSONReportRenderer().stream(report) { FileHandle.standardOutput.write(Data($0)) }
+            } else {
+                Terminal.write(try render(report, as: format, toTerminal: true))
+            }
         } else {
             for output in outputs {
                 let outputFormat = Self.format(forPath: output) ?? format
                 do {
-                    try ReportWriter.write(try render(report, as: outputFormat, toTerminal: false), to: output)
+                    if outputFormat == .json {
+                        try ReportWriter.write(to: output) { handle in
+                            try JSONReportRenderer().stream(report) { try handle.write(contentsOf: Data($0)) }
+                        }
+                    } else {
+                        try ReportWriter.write(try render(report, as: outputFormat, toTerminal: false), to: output)
+                    }
                     if !quiet { FileHandle.standardError.write(Data("wrote \(outputFormat.rawValue) report to \(output)\n".utf8)) }
                 } catch {
                     Terminal.error("cannot write \(output): \(error)")

@@ -220,6 +220,10 @@ import Testing
                              equivalence: .none, owner: "aws", target: .gcp, file: "a\"b\\c\u{1}.yaml", line: 1, column: 2,
                              resource: ResourceRef(apiVersion: "v1", kind: "K", namespace: nil, name: "n\ttab"), path: "p",
                              evidence: "é ☃ \u{7f}", message: "m\nn", remediation: "r", references: [], effort: 0.5, title: "t")
+        var chunks: [[UInt8]] = []
+        try JSONReportRenderer().stream(report, chunkSize: 4096) { chunks.append($0) }
+        #expect(chunks.count > 1, "written in several chunks")
+        #expect(String(decoding: chunks.flatMap { $0 }, as: UTF8.self) == reference, "streaming writes the same bytes")
         var one = report
         one.findings = [tricky]
         #expect(try JSONReportRenderer().render(one) == String(decoding: try encoder.encode(one), as: UTF8.self) + "\n")

@@ -10,7 +10,6 @@ import DivergenceKit
 import DivergenceManifests
 import DivergenceReports
 import Foundation
-import Synchronization
 
 /// The built-in catalogue (`Data/` of this repository), compiled once per process into a
 /// cache under /tmp so the fuzzer never touches the user's ~/.cache.
@@ -54,6 +53,8 @@ private let renderers: [any ReportRenderer] = [
 // its entry point renamed); under `-parse-as-library` the compiler emits no such function, so the
 // link fails with an undefined `DivergenceFuzz_main`. Define it here and hand over to libFuzzer's
 // driver, which is what libFuzzer's own `main` does. (libFuzzer's `main` is then never linked.)
+// `@_silgen_name` declares the C function with Swift's calling convention, which for pointer
+// arguments and an Int32 result passes them in the same registers as C on x86_64 and arm64.
 @_silgen_name("LLVMFuzzerRunDriver")
 private func LLVMFuzzerRunDriver(
     _ argc: UnsafeMutablePointer<CInt>,
@@ -66,47 +67,13 @@ public func fuzzMain(
     _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> CInt {
     _ = checkRun  // load the catalogue before the first input, outside any input's time and leak check
-    startWatchdog(timeout: timeoutSeconds(argc, argv))
     var argc = argc
     var argv = argv
     return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzz(data, size) }
 }
 
-// libFuzzer's -timeout comes from a process-wide SIGALRM, and its handler ignores the signal when
-// it lands on any thread but the fuzzing one. CheckRun matches resources on Dispatch worker
-// threads, where a slow input spends its time, so the alarm often lands there and a slow input
-// runs on unreported. The watchdog re-sends SIGALRM to the fuzzing thread once the current input
-// has run past -timeout, so libFuzzer reports it (timeout-* artifact) as it should.
-private let inputStarted = Atomic<UInt64>(0)  // uptime in ns when the current input started, 0 between inputs
-
-private func timeoutSeconds(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> UInt64 {
-    var seconds: UInt64 = 1200  // libFuzzer's default
-    for i in 0..<Int(argc) {
-        guard let raw = argv?[i] else { continue }
-        let argument = String(cString: raw)
-        if argument.hasPrefix("-timeout="), let value = UInt64(argument.dropFirst("-timeout=".count)) { seconds = value }
-    }
-    return seconds
-}
-
-private func startWatchdog(timeout: UInt64) {
-    guard timeout > 0 else { return }
-    let fuzzingThread = pthread_self()
-    Thread.detachNewThread {
-        while true {
-            sleep(1)
-            let started = inputStarted.load(ordering: .relaxed)
-            if started != 0, DispatchTime.now().uptimeNanoseconds - started > (timeout + 1) * 1_000_000_000 {
-                pthread_kill(fuzzingThread, SIGALRM)
-            }
-        }
-    }
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    inputStarted.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
-    defer { inputStarted.store(0, ordering: .relaxed) }
     let run = checkRun
     let bytes = Data(bytes: data, count: size)
     let manifests = ManifestLoader().load(data: bytes, file: "fuzz/input.yaml")
