@@ -52,7 +52,9 @@ public struct CheckRun: Sendable {
     public func run(_ options: CheckOptions, stdin: @escaping @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
                     progress: (@Sendable (Progress) -> Void)? = nil) -> CheckReport {
         let excludes = options.exclude
-        let ignored = options.honourGitIgnore ? GitIgnore.ignoredFiles(loader.expand(paths: options.paths).files) : []
+        // The directories are walked once: git is asked about the same file list that is read.
+        let (files, expandErrors) = loader.expand(paths: options.paths)
+        let ignored = options.honourGitIgnore ? GitIgnore.ignoredFiles(files) : []
         let excluded: @Sendable (String) -> Bool = { path in
             ignored.contains(path) || excludes.contains { $0.matches(path) }
         }
@@ -63,9 +65,9 @@ public struct CheckRun: Sendable {
         if let progress {
             reading = { done, total in progress(.reading(done: done, total: total, constructs: counter.found)) }
         }
-        let (parts, expandErrors) = loader.loadEach(paths: options.paths, stdin: stdin, excluded: excluded, progress: reading) { set in
+        let parts = loader.loadEach(files: files, stdin: stdin, excluded: excluded, progress: reading) { set in
             let scanned = scan(set)
-            _ = counter.add(scanned.matches.count + scanned.unassessed.count)
+            counter.add(scanned.matches.count + scanned.unassessed.count)
             return scanned
         }
         var scanned = ScannedManifests()
@@ -283,19 +285,16 @@ public struct ScannedManifests: Sendable {
     }
 }
 
-/// Resources matched and constructs found so far, across worker threads.
+/// Cloud-specific constructs found so far, across worker threads.
 final class MatchCounter: @unchecked Sendable {
     private let lock = NSLock()
-    private var done = 0
     private var constructs = 0
 
     var found: Int { lock.lock(); defer { lock.unlock() }; return constructs }
 
-    func add(_ constructs: Int) -> (Int, Int) {
+    func add(_ constructs: Int) {
         lock.lock(); defer { lock.unlock() }
-        done += 1
         self.constructs += constructs
-        return (done, self.constructs)
     }
 }
 

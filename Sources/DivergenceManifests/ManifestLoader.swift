@@ -129,6 +129,15 @@ public struct ManifestLoader: Sendable {
                                       progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil,
                                       transform: @Sendable (ManifestSet) -> T) -> (results: [T], errors: [InputError]) {
         let (expanded, expandErrors) = expand(paths: paths)
+        return (loadEach(files: expanded, stdin: stdin, excluded: excluded, progress: progress, transform: transform), expandErrors)
+    }
+
+    /// The same over files already expanded (see `expand(paths:)`), for a caller that needs
+    /// the file list first and should not walk the directories twice.
+    public func loadEach<T: Sendable>(files expanded: [String], stdin: @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
+                                      excluded: @Sendable (String) -> Bool = { _ in false },
+                                      progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil,
+                                      transform: @Sendable (ManifestSet) -> T) -> [T] {
         let files = expanded.filter { $0 == "-" || !excluded($0) }
         let slots = ResultSlots<T>(count: files.count)
         let limit = maxFileBytes
@@ -157,7 +166,7 @@ public struct ManifestLoader: Sendable {
             }
             slots.set(index, transform(load(data: data, file: file)))
         }
-        return (slots.values, expandErrors)
+        return slots.values
     }
 
     /// The size of a file in bytes, without reading it.

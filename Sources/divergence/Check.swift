@@ -115,8 +115,6 @@ struct Check: ParsableCommand {
             options.catalogueDirectories += configuration.catalogues
             catalogue = try options.load()
             if let baseline { baselineFile = try Baseline.load(file: baseline) }
-        } catch let error as ValidationError {
-            throw error
         } catch {
             Terminal.error("\(error)")
             throw ExitCode(ExitStatus.usage)
