@@ -46,15 +46,18 @@ struct EventParser {
     /// Parses every document of `text`. A syntax error ends the stream: the documents before it
     /// are kept and the error is the last element, a problem with `syntax` set.
     func documents(of text: String) -> [Document] {
+        var text = text
+        return text.withUTF8 { documents(of: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The same over bytes, read in place.
+    func documents(of bytes: UnsafeRawBufferPointer) -> [Document] {
+        guard !bytes.isEmpty else { return [] }
         var parser = yaml_parser_t()
         guard yaml_parser_initialize(&parser) == 1 else { return [.problem(YAMLProblem(line: nil, message: "cannot initialise the YAML parser", syntax: true))] }
         defer { yaml_parser_delete(&parser) }
-        var bytes = Array(text.utf8)
-        if bytes.isEmpty { return [] }
-        return bytes.withUnsafeMutableBufferPointer { buffer -> [Document] in
-            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
-            return run(&parser)
-        }
+        yaml_parser_set_input_string(&parser, bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count)
+        return run(&parser)
     }
 
     private func run(_ parser: inout yaml_parser_t) -> [Document] {

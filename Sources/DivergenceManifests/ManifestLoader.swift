@@ -179,38 +179,43 @@ public struct ManifestLoader: Sendable {
 
     /// Loads one file's bytes.
     public func load(data: Data, file: String) -> ManifestSet {
-        var result = ManifestSet()
-        result.files = 1
-        if data.isEmpty {
-            result.skipped.append(SkippedInput(file: file, reason: "empty file"))
-            return result
-        }
-        if data.prefix(8192).contains(0) {
-            result.skipped.append(SkippedInput(file: file, reason: "binary file (contains NUL bytes)"))
-            return result
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            result.errors.append(InputError(file: file, message: "not valid UTF-8 text"))
-            return result
-        }
-        return load(text: text, file: file)
+        data.withUnsafeBytes { load(bytes: $0, file: file) }
     }
 
     /// Loads one file's text.
     public func load(text: String, file: String) -> ManifestSet {
+        var text = text
+        return text.withUTF8 { load(bytes: UnsafeRawBufferPointer($0), file: file) }
+    }
+
+    /// Loads one file from its bytes, which are never copied into a `String` as a whole: the
+    /// parser reads them in place and only keys and values become strings.
+    func load(bytes: UnsafeRawBufferPointer, file: String) -> ManifestSet {
         var result = ManifestSet()
         result.files = 1
-        if let line = Self.templateLine(in: text) {
+        if bytes.isEmpty {
+            result.skipped.append(SkippedInput(file: file, reason: "empty file"))
+            return result
+        }
+        if ByteSearch.contains(byte: 0, in: bytes, limit: 8192) {
+            result.skipped.append(SkippedInput(file: file, reason: "binary file (contains NUL bytes)"))
+            return result
+        }
+        guard Self.isValidUTF8(bytes) else {
+            result.errors.append(InputError(file: file, message: "not valid UTF-8 text"))
+            return result
+        }
+        if let line = Self.templateLine(in: bytes) {
             result.skipped.append(SkippedInput(file: file, line: line,
                 reason: "unrendered template ({{ … }}): render it first and pipe the output in, e.g. `helm template CHART | divergence check - --to …`"))
             return result
         }
-        let sources = Self.helmSourceComments(in: text)
+        let sources = Self.helmSourceComments(in: bytes)
         let parser = EventParser(maxDepth: maxDepth, maxNodes: maxNodesPerDocument)
         var index = 0
-        for document in parser.documents(of: text) {
+        for document in parser.documents(of: bytes) {
             switch document {
-            case .problem(let problem) where problem.syntax && Self.containsBytes(text, "{{"):
+            case .problem(let problem) where problem.syntax && ByteSearch.contains(bytes, Self.templateOpen):
                 result.skipped.append(SkippedInput(file: file, line: problem.line,
                     reason: "looks like an unrendered template ({{ … }}) and is not valid YAML: render it first (`helm template`) and pipe the output in"))
             case .problem(let problem):
@@ -258,35 +263,68 @@ public struct ManifestLoader: Sendable {
                                                 renderedLineOffset: renderedFrom?.1 ?? 0))
     }
 
-    /// Whether `text` contains `needle`, byte-wise.
-    static func containsBytes(_ text: String, _ needle: String) -> Bool {
-        let n = Array(needle.utf8)
-        return text.utf8.withContiguousStorageIfAvailable { ByteSearch.contains($0, n) } ?? ByteSearch.contains(Array(text.utf8), n)
+    static let templateOpen = Array("{{".utf8)
+    static let sourceComment = Array("# Source: ".utf8)
+
+    /// Whether `bytes` are UTF-8. Manifests are nearly always ASCII, checked eight bytes at a
+    /// time; only a file with other bytes is validated in full.
+    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        let words = bytes.count / 8
+        while i < words {
+            if bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 {
+                return String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil
+            }
+            i += 1
+        }
+        for j in (words * 8)..<bytes.count where bytes[j] & 0x80 != 0 {
+            return String(validating: bytes.bindMemory(to: UInt8.self), as: UTF8.self) != nil
+        }
+        return true
     }
 
     /// The first line that starts with a template directive, if any.
     static func templateLine(in text: String) -> Int? {
-        guard containsBytes(text, "{{") else { return nil }
-        var line = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var text = text
+        return text.withUTF8 { templateLine(in: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func templateLine(in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard ByteSearch.contains(bytes, templateOpen) else { return nil }
+        var line = 1
+        var start = 0
+        while start < bytes.count {
+            var i = start
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 { i += 1 }
+            if i + 1 < bytes.count, bytes[i] == 0x7b, bytes[i + 1] == 0x7b { return line }
+            if i + 3 < bytes.count, bytes[i] == 0x2d, bytes[i + 1] == 0x20, bytes[i + 2] == 0x7b, bytes[i + 3] == 0x7b { return line }
+            guard let base = bytes.baseAddress, let newline = memchr(base + start, 0x0a, bytes.count - start) else { break }
+            start = UnsafeRawPointer(newline) - base + 1
             line += 1
-            let trimmed = raw.drop { $0 == " " || $0 == "\t" }
-            if trimmed.hasPrefix("{{") { return line }
-            if trimmed.hasPrefix("- {{") { return line }
         }
         return nil
     }
 
     /// `# Source: chart/templates/x.yaml` comments that `helm template` writes before each document.
     static func helmSourceComments(in text: String) -> [(line: Int, source: String)] {
-        guard containsBytes(text, "# Source: ") else { return [] }
+        var text = text
+        return text.withUTF8 { helmSourceComments(in: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func helmSourceComments(in bytes: UnsafeRawBufferPointer) -> [(line: Int, source: String)] {
         var found: [(Int, String)] = []
-        var line = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            line += 1
-            if raw.hasPrefix("# Source: ") {
-                found.append((line, String(raw.dropFirst("# Source: ".count)).trimmingCharacters(in: .whitespaces)))
-            }
+        var line = 1
+        var counted = 0
+        var from = 0
+        while let at = ByteSearch.firstIndex(of: sourceComment, in: bytes, from: from) {
+            for i in counted..<at where bytes[i] == 0x0a { line += 1 }
+            counted = at
+            from = at + sourceComment.count
+            guard at == 0 || bytes[at - 1] == 0x0a else { continue }
+            var end = from
+            while end < bytes.count, bytes[end] != 0x0a { end += 1 }
+            let source = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<end]), as: UTF8.self)
+            found.append((line, source.trimmingCharacters(in: .whitespacesAndNewlines)))
         }
         return found
     }

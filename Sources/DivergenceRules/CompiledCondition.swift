@@ -32,8 +32,11 @@ struct CompiledPattern: @unchecked Sendable {
     func matches(_ text: String) -> Bool {
         if let requiredPrefix, !text.hasPrefix(requiredPrefix) { return false }
         if let requiredLiterals {
-            let bytes = Array(text.utf8)
-            guard requiredLiterals.contains(where: { ByteSearch.contains(bytes, $0, foldingCase: caseInsensitive) }) else { return false }
+            var utf8 = text
+            let present = utf8.withUTF8 { bytes in
+                requiredLiterals.contains { ByteSearch.contains(UnsafeRawBufferPointer(bytes), $0, foldingCase: caseInsensitive) }
+            }
+            guard present else { return false }
         }
         if let known = memo.answer(for: text) { return known }
         let result = regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
