@@ -14,7 +14,9 @@ public struct SourceLocation: Sendable, Codable, Hashable, Comparable {
 
 /// A YAML/JSON node that remembers where it was written.
 public struct ManifestNode: Sendable, Hashable {
-    public indirect enum Value: Sendable, Hashable {
+    /// Not `indirect`: the recursive cases hold arrays, which are references already, so a
+    /// box per node would only add an allocation (one per scalar of every file read).
+    public enum Value: Sendable, Hashable {
         case scalar(String)
         case mapping([Entry])
         case sequence([ManifestNode])

@@ -134,7 +134,8 @@ public struct CheckRun: Sendable {
         for target in options.to {
             assessments.append(assessor.assess(matches: matches, unassessed: unassessed, target: target))
         }
-        var findings = assessments.flatMap(\.findings).sorted(by: Assessor.order)
+        // Each assessment is already in output order; several targets are merged by one sort.
+        var findings = assessments.count == 1 ? assessments[0].findings : Assessor.sortedInOrder(assessments.flatMap(\.findings))
         var suppressed = assessments.flatMap(\.suppressed)
         var warnings: [String] = []
 
@@ -170,11 +171,13 @@ public struct CheckRun: Sendable {
             fixed = baseline.findings.filter { !seen.contains($0.fingerprint) }
         }
 
+        // Summaries group finding indices, never copies of findings: a finding is large and a
+        // big repository has a hundred thousand of them.
         var ranked = options.to.map { target -> CheckReport.TargetSummary in
-            let mine = findings.filter { $0.target == target }
-            let score = RiskModel.aggregate(mine.map(\.score))
+            let mine = findings.indices.filter { findings[$0].target == target }
+            let score = Self.score(mine, in: findings)
             return CheckReport.TargetSummary(to: target, rank: 0, score: score, level: RiskLevel(score: score),
-                                             findings: mine.count, effort: Self.effort(mine))
+                                             findings: mine.count, effort: Self.effort(mine, in: findings))
         }
         ranked.sort { ($0.score, $0.effort, $0.to) < ($1.score, $1.effort, $1.to) }
         for i in ranked.indices { ranked[i].rank = i + 1 }
@@ -182,8 +185,8 @@ public struct CheckRun: Sendable {
         var bySeverity = Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0.rawValue, 0) })
         for f in findings { bySeverity[f.severity.rawValue, default: 0] += 1 }
         var byDomain: [String: CheckReport.DomainSummary] = [:]
-        for (domain, group) in Dictionary(grouping: findings, by: \.domain) {
-            byDomain[domain.rawValue] = .init(findings: group.count, score: RiskModel.aggregate(group.map(\.score)), effort: Self.effort(group))
+        for (domain, group) in Dictionary(grouping: findings.indices, by: { findings[$0].domain }) {
+            byDomain[domain.rawValue] = .init(findings: group.count, score: Self.score(group, in: findings), effort: Self.effort(group, in: findings))
         }
         let score = RiskModel.aggregate(findings.map(\.score))
         var summary = CheckReport.Summary(
@@ -193,12 +196,12 @@ public struct CheckRun: Sendable {
         summary.baselined = baselined
 
         var resources: [CheckReport.ResourceSummary] = []
-        let byResource = Dictionary(grouping: findings) { "\($0.file)\u{0}\($0.resource)" }
+        let byResource = Dictionary(grouping: findings.indices) { ReportedResource(file: findings[$0].file, ref: findings[$0].resource) }
         for resource in scanned.resources {
             let shown = resource.reportedLocation(line: resource.location.line)
-            guard let group = byResource["\(shown.file)\u{0}\(resource.ref)"] else { continue }
+            guard let group = byResource[ReportedResource(file: shown.file, ref: resource.ref)] else { continue }
             resources.append(.init(ref: resource.ref, file: shown.file, line: shown.line,
-                                   score: RiskModel.aggregate(group.map(\.score)), findings: group.count))
+                                   score: Self.score(group, in: findings), findings: group.count))
         }
         let workloads = Self.workloads(scanned.facts, findings: findings)
         let coverage = CheckReport.Coverage(
@@ -218,28 +221,44 @@ public struct CheckRun: Sendable {
 
     /// Workload summaries with findings, most at risk first; cluster-wide resources last.
     static func workloads(_ facts: [WorkloadGrouping.Facts], findings: [Finding]) -> [CheckReport.WorkloadSummary] {
-        let byResource = Dictionary(grouping: findings, by: \.resource)
+        let byResource = Dictionary(grouping: findings.indices, by: { findings[$0].resource })
         let (workloads, clusterWide) = WorkloadGrouping.group(facts: facts)
         var result: [CheckReport.WorkloadSummary] = []
         for workload in workloads {
             let group = workload.members.flatMap { byResource[$0] ?? [] }
             guard !group.isEmpty else { continue }
             result.append(.init(kind: workload.owner.kind, namespace: workload.owner.namespace, name: workload.owner.name,
-                                resources: workload.members.map(\.description), score: RiskModel.aggregate(group.map(\.score)),
-                                findings: group.count, effort: effort(group)))
+                                resources: workload.members.map(\.description), score: score(group, in: findings),
+                                findings: group.count, effort: effort(group, in: findings)))
         }
         result.sort { ($0.score, $1.name) > ($1.score, $0.name) }
         let shared = clusterWide.flatMap { byResource[$0] ?? [] }
         if !shared.isEmpty {
             result.append(.init(kind: "cluster-wide", namespace: nil, name: "cluster-wide",
                                 resources: clusterWide.filter { byResource[$0] != nil }.map(\.description),
-                                score: RiskModel.aggregate(shared.map(\.score)), findings: shared.count, effort: effort(shared)))
+                                score: score(shared, in: findings), findings: shared.count, effort: effort(shared, in: findings)))
         }
         return result
     }
 
     static func effort(_ findings: [Finding]) -> Double {
-        (findings.reduce(0) { $0 + $1.effort } * 10).rounded() / 10
+        effort(findings.indices, in: findings)
+    }
+
+    /// Hours of the findings at `indices`, to a tenth.
+    static func effort(_ indices: some Sequence<Int>, in findings: [Finding]) -> Double {
+        (indices.reduce(0) { $0 + findings[$1].effort } * 10).rounded() / 10
+    }
+
+    /// The aggregate risk score of the findings at `indices`.
+    static func score(_ indices: [Int], in findings: [Finding]) -> Int {
+        RiskModel.aggregate(indices.lazy.map { findings[$0].score })
+    }
+
+    /// A resource as findings name it: the file it is reported in, and its identity.
+    struct ReportedResource: Hashable {
+        var file: String
+        var ref: ResourceRef
     }
 
     /// The source platform: as given, or the platform that owns most of the constructs found.

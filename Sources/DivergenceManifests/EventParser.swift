@@ -25,7 +25,9 @@ struct EventParser {
         case problem(YAMLProblem)
     }
 
-    private final class Frame {
+    /// A collection being built. A struct in the stack array, updated in place: a class per
+    /// collection was an allocation for every mapping and list of every file.
+    private struct Frame {
         enum Kind { case mapping, sequence }
         let kind: Kind
         let location: SourceLocation
@@ -33,13 +35,32 @@ struct EventParser {
         var items: [ManifestNode] = []
         var entries: [ManifestNode.Entry] = []
         var pendingKey: (String, SourceLocation, isMerge: Bool)?
-        var keyLines: [String: Int] = [:]
+        /// Keys written in this mapping (not merged ones), with their lines: searched in place
+        /// while short, indexed once a mapping grows long (hostile input must stay linear).
+        var keys: [(String, Int)] = []
+        var keyIndex: [String: Int]?
+        var merged = false
         var duplicate: (key: String, line: Int, first: Int)?
         /// Nodes this collection expands to, for the alias budget.
         var size = 1
 
         init(_ kind: Kind, _ location: SourceLocation, _ anchor: String?) {
             self.kind = kind; self.location = location; self.anchor = anchor
+        }
+
+        /// The line a key was first written on, if it was.
+        func line(of key: String) -> Int? {
+            if let keyIndex { return keyIndex[key] }
+            return keys.first { $0.0 == key }?.1
+        }
+
+        mutating func note(key: String, line: Int) {
+            keys.append((key, line))
+            if keyIndex != nil {
+                keyIndex![key] = keyIndex![key] ?? line
+            } else if keys.count > 16 {
+                keyIndex = Dictionary(keys, uniquingKeysWith: { first, _ in first })
+            }
         }
     }
 
@@ -80,33 +101,41 @@ struct EventParser {
         }
         /// Adds a finished node to its parent, or makes it the document root.
         func attach(_ node: ManifestNode, size: Int, keyText: String?, isPlainScalar: Bool) {
-            guard let parent = stack.last else {
+            guard !stack.isEmpty else {
                 root = node
                 return
             }
-            parent.size += size
-            switch parent.kind {
+            let top = stack.count - 1
+            stack[top].size += size
+            switch stack[top].kind {
             case .sequence:
-                parent.items.append(node)
+                stack[top].items.append(node)
             case .mapping:
-                if let (key, keyLocation, isMerge) = parent.pendingKey {
-                    parent.pendingKey = nil
+                if let (key, keyLocation, isMerge) = stack[top].pendingKey {
+                    stack[top].pendingKey = nil
                     if isMerge {
                         // YAML 1.1 merge: splice the merged mapping(s) in, keys already present win.
                         let merged = node.entries ?? node.items?.flatMap { $0.entries ?? [] } ?? []
-                        for entry in merged where !parent.entries.contains(where: { $0.key == entry.key }) {
-                            parent.entries.append(entry)
+                        for entry in merged where !stack[top].entries.contains(where: { $0.key == entry.key }) {
+                            stack[top].entries.append(entry)
                         }
+                        stack[top].merged = true
                     } else {
-                        parent.entries.append(ManifestNode.Entry(key: key, keyLocation: keyLocation, value: node))
+                        let entry = ManifestNode.Entry(key: key, keyLocation: keyLocation, value: node)
+                        // A key written after a merge overrides the merged one.
+                        if stack[top].merged, let i = stack[top].entries.firstIndex(where: { $0.key == key }) {
+                            stack[top].entries[i] = entry
+                        } else {
+                            stack[top].entries.append(entry)
+                        }
                     }
                 } else {
                     let key = keyText ?? "\(node.value)"
-                    if let first = parent.keyLines[key], parent.duplicate == nil {
-                        parent.duplicate = (key, node.location.line, first)
+                    if stack[top].duplicate == nil, let first = stack[top].line(of: key) {
+                        stack[top].duplicate = (key, node.location.line, first)
                     }
-                    parent.keyLines[key] = node.location.line
-                    parent.pendingKey = (key, node.location, isPlainScalar && key == "<<")
+                    stack[top].note(key: key, line: node.location.line)
+                    stack[top].pendingKey = (key, node.location, isPlainScalar && key == "<<")
                 }
             }
         }

@@ -55,14 +55,36 @@ public struct Assessor: Sendable {
                 references: [], effort: 1, title: "Unassessed \(construct.platform.product) construct")
             route(finding, resource: construct.resource, findings: &findings, suppressed: &suppressed)
         }
-        findings.sort(by: Self.order)
-        suppressed.sort { Self.order($0.finding, $1.finding) }
+        findings = Self.sortedInOrder(findings)
+        suppressed = Self.sortedInOrder(suppressed.map(\.finding)) { suppressed[$0] }
         return TargetAssessment(target: target, findings: findings, suppressed: suppressed)
     }
 
-    /// Output order: file, line, column, rule.
+    /// Output order: file, line, column, rule, target.
     public static func order(_ a: Finding, _ b: Finding) -> Bool {
         (a.file, a.line, a.column, a.ruleId, a.target.rawValue) < (b.file, b.line, b.column, b.ruleId, b.target.rawValue)
+    }
+
+    /// `findings` in output order (`order`). Files and rule ids are ranked once, so the sort
+    /// compares integers and moves indices instead of comparing paths and moving findings.
+    public static func sortedInOrder(_ findings: [Finding]) -> [Finding] {
+        sortedInOrder(findings) { findings[$0] }
+    }
+
+    /// The elements that `findings` describe, index for index, in the findings' output order.
+    static func sortedInOrder<T>(_ findings: [Finding], _ element: (Int) -> T) -> [T] {
+        func ranks(_ values: some Sequence<String>) -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: Set(values).sorted().enumerated().map { ($1, $0) })
+        }
+        let files = ranks(findings.lazy.map(\.file))
+        let rules = ranks(findings.lazy.map(\.ruleId))
+        let targets = ranks(Platform.allCases.map(\.rawValue))
+        let keys = findings.map { f in
+            (files[f.file]!, f.line, f.column, rules[f.ruleId]!, targets[f.target.rawValue]!)
+        }
+        // A stable sort, as `sort(by:)` is: equal findings keep their order.
+        let order = keys.indices.sorted { (keys[$0].0, keys[$0].1, keys[$0].2, keys[$0].3, keys[$0].4, $0) < (keys[$1].0, keys[$1].1, keys[$1].2, keys[$1].3, keys[$1].4, $1) }
+        return order.map(element)
     }
 
     private func route(_ finding: Finding, resource: LocatedResource, findings: inout [Finding], suppressed: inout [SuppressedFinding]) {

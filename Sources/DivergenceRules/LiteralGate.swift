@@ -63,84 +63,137 @@ enum LiteralGate: Equatable {
 }
 
 /// Aho–Corasick over bytes: which of many literals occur in a set of strings, in one pass
-/// over each string. Transitions are sparse except at the root, where most bytes are read.
+/// over each string.
+///
+/// Built as a complete automaton (failure links folded into the table) over byte classes:
+/// bytes that occur in no literal share one class, so the table stays small and reading a byte
+/// is one lookup, with no failure chain to follow and no array to retain.
 struct LiteralAutomaton: Sendable {
-    private var transitions: [[(UInt8, Int32)]] = [[]]
-    private var rootTransitions = [Int32](repeating: 0, count: 256)
-    private var failure: [Int32] = [0]
-    /// Literal ids that end at each state, including those reached through failure links.
-    private var outputs: [[Int32]] = [[]]
+    /// `table[state * classes + classOf[byte]]` is the next state.
+    private let table: [Int32]
+    private let classOf: [UInt8]
+    private let classes: Int
+    /// Literal ids that end at each state (through failure links too), as ranges of `outputIds`.
+    private let outputStart: [Int32]
+    private let outputIds: [Int32]
     let count: Int
 
     init(literals: [String]) {
         count = literals.count
-        for (id, literal) in literals.enumerated() {
-            var state: Int32 = 0
-            for byte in literal.utf8 {
-                if let next = transitions[Int(state)].first(where: { $0.0 == byte })?.1 {
-                    state = next
-                } else {
-                    let next = Int32(transitions.count)
-                    transitions.append([])
-                    failure.append(0)
-                    outputs.append([])
-                    transitions[Int(state)].append((byte, next))
-                    state = next
-                }
+        var classOf = [UInt8](repeating: 0, count: 256)
+        var classes = 1
+        for literal in literals {
+            for byte in literal.utf8 where classOf[Int(byte)] == 0 {
+                classOf[Int(byte)] = UInt8(classes)
+                classes += 1
             }
-            outputs[Int(state)].append(Int32(id))
         }
-        for (byte, next) in transitions[0] { rootTransitions[Int(byte)] = next }
-        // Breadth-first failure links.
-        var queue: [Int32] = transitions[0].map(\.1)
+        // The trie, with -1 for a missing child.
+        var table = [Int32](repeating: -1, count: classes)
+        var outputs: [[Int32]] = [[]]
+        for (id, literal) in literals.enumerated() {
+            var state = 0
+            for byte in literal.utf8 {
+                let slot = state * classes + Int(classOf[Int(byte)])
+                if table[slot] < 0 {
+                    table[slot] = Int32(outputs.count)
+                    outputs.append([])
+                    table += [Int32](repeating: -1, count: classes)
+                }
+                state = Int(table[slot])
+            }
+            outputs[state].append(Int32(id))
+        }
+        // Breadth first: a state's failure target is complete before the state is, so missing
+        // children can be copied from it.
+        var failure = [Int](repeating: 0, count: outputs.count)
+        var queue: [Int] = []
+        for c in 0..<classes {
+            if table[c] < 0 { table[c] = 0 } else { queue.append(Int(table[c])) }
+        }
         var head = 0
         while head < queue.count {
             let state = queue[head]
             head += 1
-            for (byte, next) in transitions[Int(state)] {
-                var f = failure[Int(state)]
-                while f != 0, step(f, byte) == nil { f = failure[Int(f)] }
-                let target = step(f, byte) ?? 0
-                failure[Int(next)] = target == next ? 0 : target
-                outputs[Int(next)] += outputs[Int(failure[Int(next)])]
-                queue.append(next)
+            outputs[state] += outputs[failure[state]]
+            for c in 0..<classes {
+                let slot = state * classes + c
+                let fallback = table[failure[state] * classes + c]
+                if table[slot] < 0 {
+                    table[slot] = fallback
+                } else {
+                    failure[Int(table[slot])] = Int(fallback)
+                    queue.append(Int(table[slot]))
+                }
             }
         }
-        for i in transitions.indices { transitions[i].sort { $0.0 < $1.0 } }
-    }
-
-    private func step(_ state: Int32, _ byte: UInt8) -> Int32? {
-        if state == 0 {
-            let next = rootTransitions[Int(byte)]
-            return next == 0 ? nil : next
+        var starts: [Int32] = [0]
+        var ids: [Int32] = []
+        for list in outputs {
+            ids += list
+            starts.append(Int32(ids.count))
         }
-        return transitions[Int(state)].first { $0.0 == byte }?.1
+        self.table = table
+        self.classOf = classOf
+        self.classes = classes
+        outputStart = starts
+        outputIds = ids
     }
 
     /// Marks in `found` every literal that occurs in `text`.
     func scan(_ text: String, into found: inout [Bool]) {
-        var state: Int32 = 0
-        for byte in text.utf8 {
-            while true {
-                if let next = step(state, byte) { state = next; break }
-                if state == 0 { break }
-                state = failure[Int(state)]
-            }
-            for id in outputs[Int(state)] { found[Int(id)] = true }
-        }
+        withTables { scan(text, into: &found, $0) }
     }
 
     /// Marks every literal occurring in any key or scalar of `node`.
     func scan(_ node: ManifestNode, into found: inout [Bool]) {
-        switch node.value {
-        case .scalar(let s): scan(s, into: &found)
-        case .mapping(let entries):
-            for entry in entries {
-                scan(entry.key, into: &found)
-                scan(entry.value, into: &found)
+        withTables { tables in
+            func walk(_ node: ManifestNode) {
+                switch node.value {
+                case .scalar(let s): scan(s, into: &found, tables)
+                case .mapping(let entries):
+                    for entry in entries {
+                        scan(entry.key, into: &found, tables)
+                        walk(entry.value)
+                    }
+                case .sequence(let items):
+                    for item in items { walk(item) }
+                }
             }
-        case .sequence(let items):
-            for item in items { scan(item, into: &found) }
+            walk(node)
+        }
+    }
+
+    private struct Tables {
+        var table: UnsafeBufferPointer<Int32>
+        var classOf: UnsafeBufferPointer<UInt8>
+        var outputStart: UnsafeBufferPointer<Int32>
+        var outputIds: UnsafeBufferPointer<Int32>
+    }
+
+    private func withTables<R>(_ body: (Tables) -> R) -> R {
+        table.withUnsafeBufferPointer { t in
+            classOf.withUnsafeBufferPointer { c in
+                outputStart.withUnsafeBufferPointer { s in
+                    outputIds.withUnsafeBufferPointer { i in
+                        body(Tables(table: t, classOf: c, outputStart: s, outputIds: i))
+                    }
+                }
+            }
+        }
+    }
+
+    private func scan(_ text: String, into found: inout [Bool], _ t: Tables) {
+        var text = text
+        text.withUTF8 { bytes in
+            var state = 0
+            for byte in bytes {
+                state = Int(t.table[state &* classes &+ Int(t.classOf[Int(byte)])])
+                let start = Int(t.outputStart[state]), end = Int(t.outputStart[state &+ 1])
+                if start != end {
+                    for i in start..<end { found[Int(t.outputIds[i])] = true }
+                }
+            }
         }
     }
 }

@@ -29,36 +29,35 @@ public struct UnassessedDetector: Sendable {
 
     /// Provider-owned constructs of `resource` that none of `matches` covers.
     public func unassessed(in resource: LocatedResource, covered matches: [RuleMatch]) -> [UnassessedConstruct] {
-        let coveredPaths = Set(matches.map(\.node.path))
-        let coveredLines = Set(matches.map(\.node.location.line))
-        let coveredResource = !matches.isEmpty
         var result: [UnassessedConstruct] = []
         // The API group: only when no rule said anything about the object at all.
-        if !coveredResource, let (_, prefix) = groupPrefixes.first(where: { $0.0.matches(resource.ref.group) }) {
+        if matches.isEmpty, let (_, prefix) = groupPrefixes.first(where: { $0.0.matches(resource.ref.group) }) {
             let location = resource.root.entry("apiVersion")?.value.location ?? resource.location
             result.append(UnassessedConstruct(resource: resource,
                 node: NodeMatch(path: "apiVersion", location: location, evidence: resource.ref.apiVersion),
                 platform: prefix.platform, domain: prefix.domain))
         }
-        var mappings: [(ManifestNode, String)] = []
+        // Path strings are built only for a key that has a provider's prefix: nearly every key
+        // of nearly every resource has none.
+        var mappings: [(ManifestNode, () -> String)] = []
         if let metadata = resource.root.entry("metadata") {
             for key in ["annotations", "labels"] {
-                if let node = metadata.value[key] { mappings.append((node, "metadata.\(key)")) }
+                if let node = metadata.value[key] { mappings.append((node, { "metadata.\(key)" })) }
             }
         }
         if let podMeta = FieldResolver.podTemplate(of: resource, part: "metadata") {
             for key in ["annotations", "labels"] {
-                if let node = podMeta.node[key] { mappings.append((node, "\(podMeta.path).\(key)")) }
+                if let node = podMeta.node[key] { mappings.append((node, { "\(podMeta.path).\(key)" })) }
             }
         }
         if let pod = FieldResolver.podSpec(of: resource), let selector = pod.node["nodeSelector"] {
-            mappings.append((selector, "\(pod.path).nodeSelector"))
+            mappings.append((selector, { "\(pod.path).nodeSelector" }))
         }
         for (node, base) in mappings {
             for entry in node.entries ?? [] {
                 guard let (_, prefix) = keyPrefixes.first(where: { $0.0.matches(entry.key) }) else { continue }
-                let path = FieldResolver.append(key: entry.key, to: base)
-                if coveredPaths.contains(path) || coveredLines.contains(entry.keyLocation.line) { continue }
+                let path = FieldResolver.append(key: entry.key, to: base())
+                if matches.contains(where: { $0.node.path == path || $0.node.location.line == entry.keyLocation.line }) { continue }
                 result.append(UnassessedConstruct(resource: resource,
                     node: NodeMatch(path: path, location: entry.keyLocation, evidence: Redaction.evidence(entry.key, path: path, resource: resource)),
                     platform: prefix.platform, domain: prefix.domain))

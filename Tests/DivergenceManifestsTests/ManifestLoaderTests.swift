@@ -44,6 +44,38 @@ import Testing
         #expect(entry.value.scalar == "nlb")
     }
 
+    @Test func mergeKeysSpliceAnchoredMappingsAndWrittenKeysWin() throws {
+        let text = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+          labels: &common
+            team: payments
+            tier: backend
+        spec:
+          template:
+            metadata:
+              labels:
+                <<: *common
+                tier: frontend
+        """
+        let resource = try #require(loader.load(text: text, file: "merge.yaml").resources.first)
+        let labels = try #require(resource.root["spec"]?["template"]?["metadata"]?["labels"])
+        #expect(labels["team"]?.scalar == "payments")
+        #expect(labels["tier"]?.scalar == "frontend")
+        #expect(labels.entries?.filter { $0.key == "tier" }.count == 1)
+    }
+
+    @Test func duplicateKeysInALongMappingAreStillFound() {
+        let keys = (0..<40).map { "  key\($0): v" }.joined(separator: "\n")
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n\(keys)\n  key7: again\n"
+        let set = loader.load(text: text, file: "big.yaml")
+        #expect(set.resources.isEmpty)
+        #expect(set.errors.first?.line == 46)
+        #expect(set.errors.first?.message.contains("duplicate key 'key7' (first at line 13)") == true)
+    }
+
     @Test func listItemsBecomeResources() {
         let text = """
         apiVersion: v1
