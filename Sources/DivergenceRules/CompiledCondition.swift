@@ -44,80 +44,21 @@ struct CompiledPattern: @unchecked Sendable {
         return result
     }
 
-    /// For each top-level alternative, its longest literal run outside groups, classes and
-    /// optional parts; `nil` when some alternative has no run of at least two characters (then
-    /// no cheap test can reject a value) or the pattern uses flags other than a leading `(?i)`.
+    /// Literals of which every match contains at least one, compared case-insensitively for a
+    /// leading `(?i)`; `nil` when no such set of literals of two or more characters exists, or
+    /// the pattern uses flags other than a leading `(?i)`.
+    ///
+    /// Groups count: `(^|\n)\s*(awsxray|awsemf)` requires `awsxray` or `awsemf`, and a whole
+    /// pattern in one group is read inside it. Optional parts (`?`, `*`, `{0,…}`) and
+    /// lookarounds never do.
     static func requiredLiterals(of source: String) -> (literals: [[UInt8]], caseInsensitive: Bool)? {
         var pattern = Substring(source)
         var caseInsensitive = false
         if pattern.hasPrefix("(?i)") { caseInsensitive = true; pattern = pattern.dropFirst(4) }
-        if pattern.contains("(?") || pattern.contains("\\Q") { return nil }
-        let chars = Array(pattern)
-        var alternatives: [[String]] = [[]]
-        var current = ""
-        var depth = 0
-        var inClass = false
-        var i = 0
-        func endRun(optional: Bool) {
-            if optional, !current.isEmpty { current.removeLast() }
-            if !current.isEmpty { alternatives[alternatives.count - 1].append(current) }
-            current = ""
-        }
-        while i < chars.count {
-            let c = chars[i]
-            if inClass {
-                if c == "\\" { i += 2; continue }
-                if c == "]" { inClass = false }
-                i += 1
-                continue
-            }
-            switch c {
-            case "\\":
-                guard i + 1 < chars.count else { return nil }
-                let next = chars[i + 1]
-                if depth == 0, ".-/:_@=\\[]{}()*+?^$|#".contains(next) { current.append(next) } else { endRun(optional: false) }
-                i += 2
-            case "[":
-                endRun(optional: false)
-                inClass = true
-                i += 1
-            case "(":
-                endRun(optional: false)
-                depth += 1
-                i += 1
-            case ")":
-                depth -= 1
-                i += 1
-            case "|":
-                if depth == 0 {
-                    endRun(optional: false)
-                    alternatives.append([])
-                } else {
-                    endRun(optional: false)
-                }
-                i += 1
-            case "*", "?":
-                endRun(optional: true)
-                i += 1
-            case "{":
-                endRun(optional: true)
-                while i < chars.count && chars[i] != "}" { i += 1 }
-                i += 1
-            case ".", "+", "^", "$":
-                endRun(optional: false)
-                i += 1
-            default:
-                if depth == 0 { current.append(c) } else { endRun(optional: false) }
-                i += 1
-            }
-        }
-        endRun(optional: false)
-        var literals: [[UInt8]] = []
-        for runs in alternatives {
-            guard let longest = runs.max(by: { $0.utf8.count < $1.utf8.count }), longest.utf8.count >= 2 else { return nil }
-            literals.append(Array((caseInsensitive ? longest.lowercased() : longest).utf8))
-        }
-        return (literals, caseInsensitive)
+        if pattern.contains("\\Q") { return nil }
+        var analysis = RequiredLiterals(Array(pattern))
+        guard let literals = analysis.alternation(), !analysis.failed, analysis.atEnd else { return nil }
+        return (literals.map { Array((caseInsensitive ? $0.lowercased() : $0).utf8) }, caseInsensitive)
     }
 
     /// The literal characters after a leading `^`, up to the first metacharacter; escaped
@@ -166,6 +107,136 @@ final class PatternMemo: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         if answers.count >= Self.capacity { answers.removeAll(keepingCapacity: true) }
         answers[text] = answer
+    }
+}
+
+/// A small recursive descent over a regular expression that finds what every match must
+/// contain (see `CompiledPattern.requiredLiterals`). Anything it does not understand makes it
+/// give up (`failed`), never guess.
+struct RequiredLiterals {
+    private let chars: [Character]
+    private var i = 0
+    private(set) var failed = false
+
+    init(_ chars: [Character]) { self.chars = chars }
+
+    var atEnd: Bool { i == chars.count }
+
+    /// `a|b|…`: the union of what each alternative requires, `nil` if one requires nothing.
+    mutating func alternation() -> [String]? {
+        var union: [String] = []
+        var complete = true
+        while true {
+            if let required = sequence() {
+                for literal in required where !union.contains(literal) { union.append(literal) }
+            } else {
+                complete = false
+            }
+            guard !failed, i < chars.count, chars[i] == "|" else { break }
+            i += 1
+        }
+        return complete && !failed ? union : nil
+    }
+
+    /// A concatenation: the most selective of its literal runs and required groups.
+    private mutating func sequence() -> [String]? {
+        var best: [String]?
+        var run = ""
+        func consider(_ candidate: [String]) {
+            guard let shortest = candidate.map(\.count).min(), shortest >= 2 else { return }
+            if let best, let current = best.map(\.count).min(), (current, -best.count) >= (shortest, -candidate.count) { return }
+            best = candidate
+        }
+        func endRun() {
+            consider([run])
+            run = ""
+        }
+        /// A literal character, minding a quantifier after it: a repeated character ends the
+        /// run after it, an optional one is not required at all.
+        func literal(_ c: Character) {
+            run.append(c)
+            guard let optional = skipQuantifier() else { return }
+            if optional { run.removeLast() }
+            endRun()
+        }
+        while !failed, i < chars.count, chars[i] != "|", chars[i] != ")" {
+            let c = chars[i]
+            switch c {
+            case "(":
+                i += 1
+                var zeroWidth = false
+                if i < chars.count, chars[i] == "?" {
+                    let rest = String(chars[i..<min(i + 3, chars.count)])
+                    if rest.hasPrefix("?:") || rest.hasPrefix("?>") {
+                        i += 2
+                    } else if rest.hasPrefix("?=") || rest.hasPrefix("?!") {
+                        zeroWidth = true; i += 2
+                    } else if rest.hasPrefix("?<=") || rest.hasPrefix("?<!") {
+                        zeroWidth = true; i += 3
+                    } else if rest.hasPrefix("?<"), let close = chars[i...].firstIndex(of: ">") {
+                        i = close + 1  // a named group
+                    } else {
+                        failed = true  // inline flags change what the literals mean
+                        return nil
+                    }
+                }
+                let inner = alternation()
+                guard !failed, i < chars.count, chars[i] == ")" else { failed = true; return nil }
+                i += 1
+                endRun()
+                let optional = skipQuantifier()
+                if !zeroWidth, optional == nil, let inner { consider(inner) }
+            case "[":
+                i += 1
+                if i < chars.count, chars[i] == "^" { i += 1 }
+                if i < chars.count, chars[i] == "]" { i += 1 }
+                while i < chars.count, chars[i] != "]" { i += chars[i] == "\\" ? 2 : 1 }
+                i += 1
+                endRun()
+                _ = skipQuantifier()
+            case "\\":
+                guard i + 1 < chars.count else { failed = true; return nil }
+                let next = chars[i + 1]
+                i += 2
+                if ".-/:_@=\\[]{}()*+?^$|#".contains(next) {
+                    literal(next)
+                } else {
+                    endRun()
+                    _ = skipQuantifier()
+                }
+            case ".", "^", "$":
+                i += 1
+                endRun()
+                _ = skipQuantifier()
+            case "*", "+", "?", "{":
+                failed = true  // a quantifier with nothing before it
+                return nil
+            default:
+                i += 1
+                literal(c)
+            }
+        }
+        endRun()
+        return best
+    }
+
+    /// Skips a quantifier at the cursor: `nil` when there is none, else whether it allows zero.
+    private mutating func skipQuantifier() -> Bool? {
+        guard i < chars.count else { return nil }
+        let optional: Bool
+        switch chars[i] {
+        case "?", "*": optional = true; i += 1
+        case "+": optional = false; i += 1
+        case "{":
+            guard let close = chars[i...].firstIndex(of: "}") else { failed = true; return nil }
+            let bounds = String(chars[(i + 1)..<close])
+            optional = bounds.split(separator: ",", omittingEmptySubsequences: false).first.map { Int($0) ?? 0 } == 0
+            i = close + 1
+        default: return nil
+        }
+        // Lazy and possessive forms.
+        if i < chars.count, chars[i] == "?" || chars[i] == "+" { i += 1 }
+        return optional
     }
 }
 
