@@ -25,6 +25,10 @@ public struct SearchHit: Sendable, Codable {
 public final class CatalogueStore {
     /// Bumped whenever the schema changes; part of the cache key, so old caches are rebuilt.
     public static let schemaVersion = 1
+    /// Bumped whenever the coding of stored records changes (2: compact rule conditions). Part of
+    /// the cache key only: the content hash a report shows stays that of the catalogue's content,
+    /// and builds with different record codings never take turns rebuilding one shared cache.
+    public static let recordFormat = 2
     /// The version of the catalogue format and content shipped with this release.
     public static let catalogueVersion = "2026.11.26"
 
@@ -161,8 +165,18 @@ public final class CatalogueStore {
     // MARK: Reading
 
     public func points() throws -> [DivergencePoint] {
+        try Self.decodePoints(try pointBodies())
+    }
+
+    /// The stored records of every point, undecoded: decoding needs no connection, so it can
+    /// run on another thread (`decodePoints`).
+    public func pointBodies() throws -> [String] {
+        try database.query("SELECT body FROM points ORDER BY id") { $0.text(0) }
+    }
+
+    public static func decodePoints(_ bodies: [String]) throws -> [DivergencePoint] {
         let decoder = JSONDecoder()
-        return try database.query("SELECT body FROM points ORDER BY id") { try decoder.decode(DivergencePoint.self, from: Data($0.text(0).utf8)) }
+        return try bodies.map { try decoder.decode(DivergencePoint.self, from: Data($0.utf8)) }
     }
 
     public func point(id: String) throws -> DivergencePoint? {

@@ -74,7 +74,7 @@ public struct KindSelector: Sendable, Codable, Hashable, CustomStringConvertible
 }
 
 /// A match condition over one resource.
-public indirect enum Condition: Sendable, Codable, Hashable {
+public indirect enum Condition: Sendable, Hashable {
     /// The nodes at `path` (optionally the entries of a mapping whose key passes `key`) whose
     /// value passes `value`.
     case field(path: FieldPath, key: KeyTest?, value: ValueTest?)
@@ -84,14 +84,14 @@ public indirect enum Condition: Sendable, Codable, Hashable {
 }
 
 /// A test on mapping keys.
-public enum KeyTest: Sendable, Codable, Hashable {
+public enum KeyTest: Sendable, Hashable {
     case equals(String)
     case prefix(String)
     case pattern(String)
 }
 
 /// A test on a scalar value (or on presence).
-public enum ValueTest: Sendable, Codable, Hashable {
+public enum ValueTest: Sendable, Hashable {
     case equals(String)
     case oneOf([String])
     case pattern(String)
@@ -101,7 +101,7 @@ public enum ValueTest: Sendable, Codable, Hashable {
 
 /// A path into a manifest: dotted keys, `["quoted.keys"]`, `[n]`, `[*]`, `*`, with the
 /// `$pod`, `$podMeta` and `$containers` roots.
-public struct FieldPath: Sendable, Codable, Hashable, CustomStringConvertible {
+public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     public enum Root: String, Sendable, Codable, Hashable {
         case document, pod = "$pod", podMeta = "$podMeta", containers = "$containers"
     }
@@ -177,5 +177,118 @@ public struct FieldPath: Sendable, Codable, Hashable, CustomStringConvertible {
         }
         if root == .document && steps.isEmpty { throw fail("empty path") }
         return FieldPath(root: root, steps: steps, text: text)
+    }
+}
+
+// Compact coding for the compiled catalogue: one key per case and a path as its written text.
+// Synthesised coding nested every case payload in `{"_0": …}` and spelled each path step out,
+// and decoding that was most of the time a `check` spends before reading a manifest.
+
+/// The single key a case is coded under.
+private struct CaseKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+private func onlyKey(_ container: KeyedDecodingContainer<CaseKey>, _ type: String) throws -> CaseKey {
+    guard container.allKeys.count == 1, let key = container.allKeys.first else {
+        throw DecodingError.dataCorrupted(.init(codingPath: container.codingPath, debugDescription: "\(type): expected exactly one key"))
+    }
+    return key
+}
+
+extension FieldPath: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        self = try FieldPath.parse(text)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(text)
+    }
+}
+
+extension KeyTest: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CaseKey.self)
+        let key = try onlyKey(c, "key test")
+        let value = try c.decode(String.self, forKey: key)
+        switch key.stringValue {
+        case "equals": self = .equals(value)
+        case "prefix": self = .prefix(value)
+        case "pattern": self = .pattern(value)
+        default: throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "unknown key test")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CaseKey.self)
+        switch self {
+        case .equals(let v): try c.encode(v, forKey: CaseKey("equals"))
+        case .prefix(let v): try c.encode(v, forKey: CaseKey("prefix"))
+        case .pattern(let v): try c.encode(v, forKey: CaseKey("pattern"))
+        }
+    }
+}
+
+extension ValueTest: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CaseKey.self)
+        let key = try onlyKey(c, "value test")
+        switch key.stringValue {
+        case "equals": self = .equals(try c.decode(String.self, forKey: key))
+        case "oneOf": self = .oneOf(try c.decode([String].self, forKey: key))
+        case "pattern": self = .pattern(try c.decode(String.self, forKey: key))
+        case "contains": self = .contains(try c.decode(String.self, forKey: key))
+        case "absent": self = .absent
+        default: throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "unknown value test")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CaseKey.self)
+        switch self {
+        case .equals(let v): try c.encode(v, forKey: CaseKey("equals"))
+        case .oneOf(let v): try c.encode(v, forKey: CaseKey("oneOf"))
+        case .pattern(let v): try c.encode(v, forKey: CaseKey("pattern"))
+        case .contains(let v): try c.encode(v, forKey: CaseKey("contains"))
+        case .absent: try c.encode(true, forKey: CaseKey("absent"))
+        }
+    }
+}
+
+extension Condition: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CaseKey.self)
+        if c.contains(CaseKey("path")) {
+            self = .field(path: try c.decode(FieldPath.self, forKey: CaseKey("path")),
+                          key: try c.decodeIfPresent(KeyTest.self, forKey: CaseKey("key")),
+                          value: try c.decodeIfPresent(ValueTest.self, forKey: CaseKey("value")))
+            return
+        }
+        let key = try onlyKey(c, "condition")
+        switch key.stringValue {
+        case "all": self = .all(try c.decode([Condition].self, forKey: key))
+        case "any": self = .any(try c.decode([Condition].self, forKey: key))
+        case "not": self = .not(try c.decode(Condition.self, forKey: key))
+        default: throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "unknown condition")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CaseKey.self)
+        switch self {
+        case .field(let path, let key, let value):
+            try c.encode(path, forKey: CaseKey("path"))
+            try c.encodeIfPresent(key, forKey: CaseKey("key"))
+            try c.encodeIfPresent(value, forKey: CaseKey("value"))
+        case .all(let children): try c.encode(children, forKey: CaseKey("all"))
+        case .any(let children): try c.encode(children, forKey: CaseKey("any"))
+        case .not(let child): try c.encode(child, forKey: CaseKey("not"))
+        }
     }
 }

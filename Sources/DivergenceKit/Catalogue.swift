@@ -36,7 +36,38 @@ public final class Catalogue: @unchecked Sendable {
     }
 
     public var points: [String: DivergencePoint] {
-        cached(\.decodedPoints) { Dictionary(try store.points().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }) }
+        lock.lock()
+        let pending = pointsInFlight
+        lock.unlock()
+        pending?.wait()
+        return cached(\.decodedPoints) { Self.index(try store.points()) }
+    }
+
+    private var pointsInFlight: DispatchGroup?
+
+    /// Starts decoding the points on another thread, for a caller that needs them only later
+    /// (a check needs them for its report): decoding overlaps with compiling the rules and
+    /// reading manifests instead of adding to them. `points` waits for it.
+    public func prefetchPoints() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard decodedPoints == nil, pointsInFlight == nil, let bodies = try? store.pointBodies() else { return }
+        let group = DispatchGroup()
+        pointsInFlight = group
+        group.enter()
+        DispatchQueue.global().async {
+            // A failure here leaves `decodedPoints` empty and `points` decodes (and reports) again.
+            let decoded = try? CatalogueStore.decodePoints(bodies)
+            self.lock.lock()
+            if let decoded, self.decodedPoints == nil { self.decodedPoints = Self.index(decoded) }
+            self.pointsInFlight = nil
+            self.lock.unlock()
+            group.leave()
+        }
+    }
+
+    private static func index(_ points: [DivergencePoint]) -> [String: DivergencePoint] {
+        Dictionary(points.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Version, hash and counts.
@@ -99,7 +130,7 @@ public final class Catalogue: @unchecked Sendable {
     /// Any edit under `Data/` changes it, so a stale database is never used. Plain `stat` calls:
     /// this runs on every command, so it must cost well under a millisecond.
     static func fingerprint(of directories: [String]) -> String {
-        var text = "schema \(CatalogueStore.schemaVersion)\n"
+        var text = "schema \(CatalogueStore.schemaVersion) records \(CatalogueStore.recordFormat)\n"
         for directory in directories {
             text += "root \(URL(fileURLWithPath: directory).standardized.path)\n"
             var entries: [String] = []

@@ -39,6 +39,7 @@ public struct CheckRun: Sendable {
 
     public init(catalogue: Catalogue) throws {
         self.catalogue = catalogue
+        catalogue.prefetchPoints()
         engine = try catalogue.engine()
         unassessedDetector = try UnassessedDetector(prefixes: catalogue.prefixes)
     }
@@ -76,7 +77,7 @@ public struct CheckRun: Sendable {
         if !ignored.isEmpty {
             scanned.skipped.append(SkippedInput(file: ignored.sorted().first!, reason: "\(ignored.count) file(s) ignored by .gitignore (first shown)"))
         }
-        scanned.skipped += RenderHints.hints(for: options.paths)
+        scanned.skipped += RenderHints.hints(forFiles: files)
         for request in options.renders {
             scanned.append(scan(Rendering.load(request, with: loader)))
         }

@@ -4,28 +4,31 @@ import Foundation
 /// Helm charts and Kustomize directories met during a plain scan: their raw files are templates
 /// or partial overlays, so the report says how to check what they really render.
 enum RenderHints {
-    static func hints(for paths: [String]) -> [SkippedInput] {
+    /// Hints for the directories of `files`, the list the loader already walked: a chart has its
+    /// `Chart.yaml` there and an overlay its `kustomization.yaml`, so only the extension-less
+    /// `Kustomization` needs a look on disk, once per directory (not once per file).
+    static func hints(forFiles files: [String]) -> [SkippedInput] {
         var hints: [SkippedInput] = []
+        var seen = Set<String>()
+        let listed = Set(files)
         let fm = FileManager.default
-        for root in paths where root != "-" {
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: root, isDirectory: &isDir), isDir.boolValue,
-                  let enumerator = fm.enumerator(atPath: root) else { continue }
-            var directories = [""]
-            while let item = enumerator.nextObject() as? String {
-                if (item as NSString).lastPathComponent.hasPrefix(".") { enumerator.skipDescendants(); continue }
-                directories.append(item)
+        for file in files where file != "-" {
+            let directory = (file as NSString).deletingLastPathComponent
+            guard seen.insert(directory).inserted else { continue }
+            let shown = directory.isEmpty ? "." : directory
+            if listed.contains(join(directory, "Chart.yaml")) {
+                hints.append(SkippedInput(file: shown, reason: "Helm chart: its templates are not checked as written; check the rendered chart with `divergence check --helm \(shown) --to …`"))
             }
-            for relative in directories {
-                let directory = relative.isEmpty ? root : root + "/" + relative
-                if fm.fileExists(atPath: directory + "/Chart.yaml") {
-                    hints.append(SkippedInput(file: directory, reason: "Helm chart: its templates are not checked as written; check the rendered chart with `divergence check --helm \(directory) --to …`"))
-                }
-                for name in ["kustomization.yaml", "kustomization.yml", "Kustomization"] where fm.fileExists(atPath: directory + "/" + name) {
-                    hints.append(SkippedInput(file: directory, reason: "Kustomize directory: files are checked as written, without patches; check the built result with `divergence check --kustomize \(directory) --to …`"))
-                }
+            let kustomization = ["kustomization.yaml", "kustomization.yml"].contains { listed.contains(join(directory, $0)) }
+                || fm.fileExists(atPath: join(directory, "Kustomization"))
+            if kustomization {
+                hints.append(SkippedInput(file: shown, reason: "Kustomize directory: files are checked as written, without patches; check the built result with `divergence check --kustomize \(shown) --to …`"))
             }
         }
         return hints
+    }
+
+    private static func join(_ directory: String, _ name: String) -> String {
+        directory.isEmpty ? name : directory + "/" + name
     }
 }

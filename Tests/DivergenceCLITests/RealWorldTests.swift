@@ -142,6 +142,22 @@ import Testing
         #expect(skipped.contains { ($0["reason"] as? String)?.contains("--helm charts/shop") == true })
     }
 
+    @Test func aPlainScanSaysHowToCheckChartsAndOverlays() throws {
+        let dir = try project(["charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 0.1.0\n",
+                               "charts/shop/templates/sa.yaml": "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {{ .Release.Name }}\n",
+                               "k/kustomization.yaml": "resources: [sa.yaml]\n", "k/sa.yaml": Self.irsa,
+                               "plain/sa.yaml": Self.irsa])
+        let r = try CLI.run(["check", ".", "--to", "gcp", "--format", "json"], directory: dir)
+        let skipped = try #require((try json(r)["coverage"] as? [String: Any])?["skipped"] as? [[String: Any]])
+        let hints = skipped.compactMap { entry -> String? in
+            guard let reason = entry["reason"] as? String, let file = entry["file"] as? String else { return nil }
+            if reason.hasPrefix("Helm chart") { return "helm \(file)" }
+            if reason.hasPrefix("Kustomize directory") { return "kustomize \(file)" }
+            return nil
+        }
+        #expect(hints == ["helm ./charts/shop", "kustomize ./k"])
+    }
+
     @Test func renderersThatAreNotInstalledFailClearly() throws {
         let dir = try project(["k/kustomization.yaml": "resources: [sa.yaml]\n", "k/sa.yaml": Self.irsa])
         let r = try CLI.run(["/usr/bin/env", "PATH=/nonexistent", CLI.binary, "check", "--kustomize", "k", "--to", "gcp"].dropFirst().map { $0 }, directory: dir, executable: "/usr/bin/env")
