@@ -78,7 +78,7 @@ public struct ManifestLoader: Sendable {
                 continue
             }
             if isDir.boolValue {
-                var visited = Set<String>()
+                var visited = Set<DirectoryIdentity>()
                 walk(directory: path, into: &files, errors: &errors, visited: &visited)
             } else {
                 files.append(path)
@@ -87,27 +87,52 @@ public struct ManifestLoader: Sendable {
         return (files, errors)
     }
 
-    private func walk(directory: String, into files: inout [String], errors: inout [InputError], visited: inout Set<String>) {
-        let real = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
-        guard visited.insert(real).inserted else { return }
-        let fm = FileManager.default
-        let names: [String]
-        do {
-            names = try fm.contentsOfDirectory(atPath: directory).sorted()
-        } catch {
+    /// A directory as the file system knows it, for symlink-loop detection.
+    struct DirectoryIdentity: Hashable {
+        var device: UInt64
+        var inode: UInt64
+    }
+
+    /// Walks with `readdir`: the entry type comes with the name, so only symbolic links (and
+    /// file systems that do not give a type) cost a `stat` — not every file of a large tree.
+    private func walk(directory: String, into files: inout [String], errors: inout [InputError], visited: inout Set<DirectoryIdentity>) {
+        var info = stat()
+        guard stat(directory, &info) == 0, visited.insert(DirectoryIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else { return }
+        guard let handle = opendir(directory) else {
             errors.append(InputError(file: directory, message: "cannot read directory: permission denied or not readable"))
             return
         }
-        for name in names where !name.hasPrefix(".") {
+        var entries: [(name: String, type: UInt8)] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard !name.hasPrefix(".") else { continue }
+            entries.append((name, entry.pointee.d_type))
+        }
+        closedir(handle)
+        entries.sort { $0.name < $1.name }
+        for (name, type) in entries {
             let child = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: child, isDirectory: &isDir) else { continue }
-            if isDir.boolValue {
+            var isDirectory = type == UInt8(DT_DIR)
+            var isFile = type == UInt8(DT_REG)
+            if type == UInt8(DT_LNK) || type == UInt8(DT_UNKNOWN) {
+                var target = stat()
+                guard stat(child, &target) == 0 else { continue }  // a dangling link
+                isDirectory = (target.st_mode & S_IFMT) == S_IFDIR
+                isFile = !isDirectory
+            }
+            if isDirectory {
                 walk(directory: child, into: &files, errors: &errors, visited: &visited)
-            } else if Self.extensions.contains((name as NSString).pathExtension.lowercased()) {
+            } else if isFile, Self.hasManifestExtension(name) {
                 files.append(child)
             }
         }
+    }
+
+    static func hasManifestExtension(_ name: String) -> Bool {
+        guard let dot = name.lastIndex(of: ".") else { return false }
+        return extensions.contains(name[name.index(after: dot)...].lowercased())
     }
 
     /// Loads every input; `stdin` is read only when `-` is among the paths.

@@ -3,13 +3,15 @@ import Foundation
 
 /// The `schemaVersion: 1` JSON of PRODUCT.md; stable field names, sorted keys.
 ///
-/// Findings are most of the document on a large repository, so they are written by hand
-/// (the same keys, order and layout as `JSONEncoder` would produce) and spliced into the
-/// encoded rest of the report; a test checks both paths decode to the same value.
+/// Findings, resources and workloads are most of the document on a large repository, so they
+/// are written by hand (the same keys, order and layout as `JSONEncoder` would produce) and
+/// spliced into the encoded rest of the report; a test checks that the bytes are the same.
 public struct JSONReportRenderer: ReportRenderer {
     public init() {}
 
-    static let marker = "\"findings\" : [\n\n  ]"
+    /// The three long arrays, written by hand; the encoder writes each as an empty array,
+    /// which marks where it goes. Keys are sorted, so they come in this order.
+    static let spliced = ["findings", "resources", "workloads"]
 
     public func render(_ report: CheckReport) throws -> String {
         var all: [UInt8] = []
@@ -24,85 +26,140 @@ public struct JSONReportRenderer: ReportRenderer {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var rest = report
         rest.findings = []
-        let base = String(decoding: try encoder.encode(rest), as: UTF8.self)
-        guard !report.findings.isEmpty, let range = base.range(of: Self.marker) else {
-            let whole = report.findings.isEmpty ? base : String(decoding: try encoder.encode(report), as: UTF8.self)
-            try write(Array((whole + "\n").utf8))
-            return
+        rest.resources = []
+        rest.workloads = []
+        let base = Array(try encoder.encode(rest))
+        // Where each array's empty form sits in the encoded rest, in order.
+        var cuts: [Range<Int>] = []
+        var from = 0
+        for key in Self.spliced {
+            let marker = Array("\"\(key)\" : [\n\n  ]".utf8)
+            guard let at = base.withUnsafeBytes({ ByteSearch.firstIndex(of: marker, in: $0, from: from) }) else {
+                try write(Array(try encoder.encode(report)) + [0x0A])
+                return
+            }
+            cuts.append(at..<(at + marker.count))
+            from = at + marker.count
         }
         var out: [UInt8] = []
         out.reserveCapacity(chunkSize + 16 * 1024)
-        out += base[..<range.lowerBound].utf8
-        out += "\"findings\" : [\n".utf8
-        for (i, finding) in report.findings.enumerated() {
-            Self.write(finding, into: &out)
-            out += (i == report.findings.count - 1 ? "\n" : ",\n").utf8
+        func flushIfFull() throws {
             if out.count >= chunkSize {
                 try write(out)
                 out.removeAll(keepingCapacity: true)
             }
         }
-        out += "  ]".utf8
-        out += base[range.upperBound...].utf8
+        func array<T>(_ key: String, _ items: [T], _ writeItem: (T, inout [UInt8]) -> Void) throws {
+            out += "\"\(key)\" : [".utf8
+            if items.isEmpty { out += "\n\n  ]".utf8; return }
+            out += "\n".utf8
+            for (i, item) in items.enumerated() {
+                writeItem(item, &out)
+                out += (i == items.count - 1 ? "\n" : ",\n").utf8
+                try flushIfFull()
+            }
+            out += "  ]".utf8
+        }
+        out += base[..<cuts[0].lowerBound]
+        try array("findings", report.findings, Self.write)
+        out += base[cuts[0].upperBound..<cuts[1].lowerBound]
+        try array("resources", report.resources, Self.write)
+        out += base[cuts[1].upperBound..<cuts[2].lowerBound]
+        try array("workloads", report.workloads, Self.write)
+        out += base[cuts[2].upperBound...]
         out.append(0x0A)
         try write(out)
     }
 
-    /// One finding at indentation level 2, keys sorted as `JSONEncoder` sorts them.
-    static func write(_ f: Finding, into out: inout [UInt8]) {
-        // Keys in sorted order; optional ones only when present.
+    /// Writes one object at indentation level 2: `fields` in the order given (sorted, as
+    /// `JSONEncoder` sorts them).
+    static func object(into out: inout [UInt8], _ fields: (_ field: (String, (inout [UInt8]) -> Void) -> Void) -> Void) {
         out += "    {\n".utf8
         var first = true
-        func field(_ key: String, _ write: (inout [UInt8]) -> Void) {
+        fields { key, value in
             if !first { out += ",\n".utf8 }
             first = false
             out += "      \"".utf8
             out += key.utf8
             out += "\" : ".utf8
-            write(&out)
+            value(&out)
         }
-        field("column") { $0 += String(f.column).utf8 }
-        field("confidence") { quote(f.confidence.rawValue, into: &$0) }
-        field("divergenceId") { quote(f.divergenceId, into: &$0) }
-        field("domain") { quote(f.domain.rawValue, into: &$0) }
-        field("effort") { $0 += number(f.effort).utf8 }
-        field("equivalence") { quote(f.equivalence.rawValue, into: &$0) }
-        field("evidence") { quote(f.evidence, into: &$0) }
-        field("file") { quote(f.file, into: &$0) }
-        field("line") { $0 += String(f.line).utf8 }
-        field("message") { quote(f.message, into: &$0) }
-        field("owner") { quote(f.owner, into: &$0) }
-        field("path") { quote(f.path, into: &$0) }
-        field("references") { out in
-            if f.references.isEmpty { out += "[\n\n      ]".utf8; return }
-            out += "[\n".utf8
-            for (i, r) in f.references.enumerated() {
-                out += "        ".utf8
-                quote(r, into: &out)
-                out += (i == f.references.count - 1 ? "\n" : ",\n").utf8
-            }
-            out += "      ]".utf8
-        }
-        field("remediation") { quote(f.remediation, into: &$0) }
-        field("resource") { out in
-            out += "{\n        \"apiVersion\" : ".utf8
-            quote(f.resource.apiVersion, into: &out)
-            out += ",\n        \"kind\" : ".utf8
-            quote(f.resource.kind, into: &out)
-            out += ",\n        \"name\" : ".utf8
-            quote(f.resource.name, into: &out)
-            if let ns = f.resource.namespace {
-                out += ",\n        \"namespace\" : ".utf8
-                quote(ns, into: &out)
-            }
-            out += "\n      }".utf8
-        }
-        field("ruleId") { quote(f.ruleId, into: &$0) }
-        field("score") { $0 += number(f.score).utf8 }
-        field("severity") { quote(f.severity.rawValue, into: &$0) }
-        field("target") { quote(f.target.rawValue, into: &$0) }
-        field("title") { quote(f.title, into: &$0) }
         out += "\n    }".utf8
+    }
+
+    /// A list of strings at indentation level 3.
+    static func strings(_ values: [String], into out: inout [UInt8]) {
+        if values.isEmpty { out += "[\n\n      ]".utf8; return }
+        out += "[\n".utf8
+        for (i, value) in values.enumerated() {
+            out += "        ".utf8
+            quote(value, into: &out)
+            out += (i == values.count - 1 ? "\n" : ",\n").utf8
+        }
+        out += "      ]".utf8
+    }
+
+    static func write(_ r: CheckReport.ResourceSummary, into out: inout [UInt8]) {
+        object(into: &out) { field in
+            field("apiVersion") { quote(r.apiVersion, into: &$0) }
+            field("file") { quote(r.file, into: &$0) }
+            field("findings") { $0 += String(r.findings).utf8 }
+            field("kind") { quote(r.kind, into: &$0) }
+            field("line") { $0 += String(r.line).utf8 }
+            field("name") { quote(r.name, into: &$0) }
+            if let namespace = r.namespace { field("namespace") { quote(namespace, into: &$0) } }
+            field("score") { $0 += String(r.score).utf8 }
+        }
+    }
+
+    static func write(_ w: CheckReport.WorkloadSummary, into out: inout [UInt8]) {
+        object(into: &out) { field in
+            field("effort") { $0 += number(w.effort).utf8 }
+            field("findings") { $0 += String(w.findings).utf8 }
+            field("kind") { quote(w.kind, into: &$0) }
+            field("name") { quote(w.name, into: &$0) }
+            if let namespace = w.namespace { field("namespace") { quote(namespace, into: &$0) } }
+            field("resources") { strings(w.resources, into: &$0) }
+            field("score") { $0 += String(w.score).utf8 }
+        }
+    }
+
+    /// One finding at indentation level 2.
+    static func write(_ f: Finding, into out: inout [UInt8]) {
+        object(into: &out) { field in
+            field("column") { $0 += String(f.column).utf8 }
+            field("confidence") { quote(f.confidence.rawValue, into: &$0) }
+            field("divergenceId") { quote(f.divergenceId, into: &$0) }
+            field("domain") { quote(f.domain.rawValue, into: &$0) }
+            field("effort") { $0 += number(f.effort).utf8 }
+            field("equivalence") { quote(f.equivalence.rawValue, into: &$0) }
+            field("evidence") { quote(f.evidence, into: &$0) }
+            field("file") { quote(f.file, into: &$0) }
+            field("line") { $0 += String(f.line).utf8 }
+            field("message") { quote(f.message, into: &$0) }
+            field("owner") { quote(f.owner, into: &$0) }
+            field("path") { quote(f.path, into: &$0) }
+            field("references") { strings(f.references, into: &$0) }
+            field("remediation") { quote(f.remediation, into: &$0) }
+            field("resource") { out in
+                out += "{\n        \"apiVersion\" : ".utf8
+                quote(f.resource.apiVersion, into: &out)
+                out += ",\n        \"kind\" : ".utf8
+                quote(f.resource.kind, into: &out)
+                out += ",\n        \"name\" : ".utf8
+                quote(f.resource.name, into: &out)
+                if let ns = f.resource.namespace {
+                    out += ",\n        \"namespace\" : ".utf8
+                    quote(ns, into: &out)
+                }
+                out += "\n      }".utf8
+            }
+            field("ruleId") { quote(f.ruleId, into: &$0) }
+            field("score") { $0 += number(f.score).utf8 }
+            field("severity") { quote(f.severity.rawValue, into: &$0) }
+            field("target") { quote(f.target.rawValue, into: &$0) }
+            field("title") { quote(f.title, into: &$0) }
+        }
     }
 
     /// Integral values without a fraction, as `JSONEncoder` writes them.

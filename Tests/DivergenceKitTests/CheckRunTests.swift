@@ -226,6 +226,10 @@ import Testing
         #expect(String(decoding: chunks.flatMap { $0 }, as: UTF8.self) == reference, "streaming writes the same bytes")
         var one = report
         one.findings = [tricky]
+        one.resources = [.init(ref: tricky.resource, file: "x/\"y\".yaml", line: 3, score: 40, findings: 2),
+                         .init(ref: ResourceRef(apiVersion: "v1", kind: "K", namespace: "ns", name: "m"), file: "z", line: 1, score: 0, findings: 1)]
+        one.workloads = [.init(kind: "Deployment", namespace: "ns", name: "api", resources: ["Deployment/ns/api", "Service/ns/api"], score: 61, findings: 3, effort: 2.5),
+                         .init(kind: "cluster-wide", namespace: nil, name: "cluster-wide", resources: [], score: 10, findings: 1, effort: 1)]
         #expect(try JSONReportRenderer().render(one) == String(decoding: try encoder.encode(one), as: UTF8.self) + "\n")
     }
 }
