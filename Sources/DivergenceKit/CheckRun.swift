@@ -66,14 +66,13 @@ public struct CheckRun: Sendable {
         if let progress {
             reading = { done, total in progress(.reading(done: done, total: total, constructs: counter.found)) }
         }
-        let parts = loader.loadEach(files: files, stdin: stdin, excluded: excluded, progress: reading) { set in
+        var parts = loader.loadEach(files: files, stdin: stdin, excluded: excluded, progress: reading) { set in
             let scanned = scan(set)
             counter.add(scanned.matches.count + scanned.unassessed.count)
             return scanned
         }
-        var scanned = ScannedManifests()
-        scanned.errors = expandErrors
-        for part in parts { scanned.append(part) }
+        var scanned = ScannedManifests.merging(&parts)
+        scanned.errors = expandErrors + scanned.errors
         if !ignored.isEmpty {
             scanned.skipped.append(SkippedInput(file: ignored.sorted().first!, reason: "\(ignored.count) file(s) ignored by .gitignore (first shown)"))
         }
@@ -126,15 +125,16 @@ public struct CheckRun: Sendable {
     }
 
     /// Assesses each target, applies suppressions and the baseline, scores, and builds the report.
-    public func report(_ scanned: ScannedManifests, options: CheckOptions) -> CheckReport {
-        let matches = scanned.matches
-        let unassessed = scanned.unassessed
-        let (from, inferred, reason) = Self.source(given: options.from, matches: matches, unassessed: unassessed)
+    public func report(_ scanned: consuming ScannedManifests, options: CheckOptions) -> CheckReport {
+        let (from, inferred, reason) = Self.source(given: options.from, matches: scanned.matches, unassessed: scanned.unassessed)
         let assessor = Assessor(points: catalogue.points, from: from)
         var assessments: [TargetAssessment] = []
         for target in options.to {
-            assessments.append(assessor.assess(matches: matches, unassessed: unassessed, target: target))
+            assessments.append(assessor.assess(matches: scanned.matches, unassessed: scanned.unassessed, target: target))
         }
+        // The findings carry what the rest needs: the matches go before the report is built.
+        scanned.matches = []
+        scanned.unassessed = []
         // Each assessment is already in output order; several targets are merged by one sort.
         var findings = assessments.count == 1 ? assessments[0].findings : Assessor.sortedInOrder(assessments.flatMap(\.findings))
         var suppressed = assessments.flatMap(\.suppressed)
@@ -292,6 +292,21 @@ public struct ScannedManifests: Sendable {
     public var errors: [InputError] = []
 
     public init() {}
+
+    /// All `parts` in one, sized once; each part is emptied as soon as it is copied, so the
+    /// parts and the whole are never both in memory.
+    static func merging(_ parts: inout [ScannedManifests]) -> ScannedManifests {
+        var whole = ScannedManifests()
+        whole.resources.reserveCapacity(parts.reduce(0) { $0 + $1.resources.count })
+        whole.facts.reserveCapacity(whole.resources.capacity)
+        whole.matches.reserveCapacity(parts.reduce(0) { $0 + $1.matches.count })
+        whole.unassessed.reserveCapacity(parts.reduce(0) { $0 + $1.unassessed.count })
+        for i in parts.indices {
+            whole.append(parts[i])
+            parts[i] = ScannedManifests()
+        }
+        return whole
+    }
 
     mutating func append(_ other: ScannedManifests) {
         files += other.files

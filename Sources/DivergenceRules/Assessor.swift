@@ -29,14 +29,13 @@ public struct Assessor: Sendable {
     public func assess(matches: [RuleMatch], unassessed: [UnassessedConstruct], target: Platform) -> TargetAssessment {
         var findings: [Finding] = []
         var suppressed: [SuppressedFinding] = []
-        var templates: [String: Template?] = [:]
+        // Per rule, by the engine's index: `nil` not made yet, `.some(nil)` no finding for this target.
+        var templates: [Template??] = []
         for match in matches {
-            let cached = templates[match.rule.id] ?? {
-                let made = template(for: match.rule, target: target)
-                templates[match.rule.id] = made
-                return made
-            }()
-            guard let template = cached else { continue }
+            let index = match.shared.index
+            if index >= templates.count { templates += Array(repeating: nil, count: index - templates.count + 1) }
+            if templates[index] == nil { templates[index] = .some(template(for: match.rule, target: target)) }
+            guard let template = templates[index]! else { continue }
             route(finding(for: match, target: target, template: template), resource: match.resource, findings: &findings, suppressed: &suppressed)
         }
         for construct in unassessed where construct.platform != target {
@@ -151,13 +150,15 @@ public struct Assessor: Sendable {
     }
 
     func finding(for match: RuleMatch, target: Platform, template t: Template) -> Finding {
-        let rule = match.rule
+        // Fields are read through the shared reference: copying the whole rule out would
+        // retain every one of its strings for each match.
+        let shared = match.shared
         let shown = match.resource.reportedLocation(line: match.node.location.line)
         return Finding(
-            ruleId: rule.id, divergenceId: t.point.id, domain: t.point.domain, severity: t.pair.severity,
-            confidence: rule.confidence,
-            score: RiskModel.score(severity: t.pair.severity, confidence: rule.confidence, equivalence: t.pair.equivalence),
-            equivalence: t.pair.equivalence, owner: rule.owner.rawValue, target: target,
+            ruleId: shared.rule.id, divergenceId: t.point.id, domain: t.point.domain, severity: t.pair.severity,
+            confidence: shared.rule.confidence,
+            score: RiskModel.score(severity: t.pair.severity, confidence: shared.rule.confidence, equivalence: t.pair.equivalence),
+            equivalence: t.pair.equivalence, owner: shared.rule.owner.rawValue, target: target,
             file: shown.file, line: shown.line, column: match.node.location.column,
             resource: match.resource.ref, path: match.node.path,
             evidence: match.node.evidence,

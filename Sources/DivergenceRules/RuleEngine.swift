@@ -11,11 +11,33 @@ public struct RuleCompileError: Error, Sendable, CustomStringConvertible {
     public var description: String { "\(file):\(line): rule \(ruleId): \(message)" }
 }
 
+/// A compiled rule as matches refer to it: one reference, so a match never copies a rule's
+/// strings (a large repository has a hundred thousand matches).
+public final class SharedRule: Sendable {
+    public let rule: Rule
+    /// The rule's position in the engine, a dense key for per-rule tables.
+    public let index: Int
+
+    init(rule: Rule, index: Int) { self.rule = rule; self.index = index }
+}
+
 /// One rule matching one node of one resource.
 public struct RuleMatch: Sendable, Hashable {
-    public var rule: Rule
+    public let shared: SharedRule
     public var resource: LocatedResource
     public var node: NodeMatch
+
+    public var rule: Rule { shared.rule }
+
+    public static func == (a: RuleMatch, b: RuleMatch) -> Bool {
+        a.shared === b.shared && a.resource == b.resource && a.node == b.node
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(shared.index)
+        hasher.combine(resource)
+        hasher.combine(node)
+    }
 }
 
 /// Runs the declarative rules over resources. Rules are indexed by kind, so each resource meets
@@ -23,7 +45,8 @@ public struct RuleMatch: Sendable, Hashable {
 public struct RuleEngine: Sendable {
     /// A class, so the hot loop hands out one reference instead of copying a rule's strings.
     final class Entry: Sendable {
-        let rule: Rule
+        let shared: SharedRule
+        var rule: Rule { shared.rule }
         let kinds: [KindSelector]
         let groupPatterns: [CompiledPattern?]
         let condition: CompiledCondition
@@ -32,8 +55,8 @@ public struct RuleEngine: Sendable {
         /// Literal ids of which one must occur in the resource, or `nil` when no such set exists.
         let gate: [Int32]?
 
-        init(rule: Rule, kinds: [KindSelector], groupPatterns: [CompiledPattern?], condition: CompiledCondition, gate: [Int32]?) {
-            self.rule = rule; self.kinds = kinds; self.groupPatterns = groupPatterns; self.condition = condition
+        init(rule: SharedRule, kinds: [KindSelector], groupPatterns: [CompiledPattern?], condition: CompiledCondition, gate: [Int32]?) {
+            shared = rule; self.kinds = kinds; self.groupPatterns = groupPatterns; self.condition = condition
             self.gate = gate
             anyGroupKinds = Set(kinds.filter { $0.group == nil }.compactMap(\.kind))
         }
@@ -73,7 +96,7 @@ public struct RuleEngine: Sendable {
                     return id
                 }
             }
-            entries.append(Entry(rule: rule, kinds: rule.kinds, groupPatterns: patterns, condition: condition, gate: gate))
+            entries.append(Entry(rule: SharedRule(rule: rule, index: index), kinds: rule.kinds, groupPatterns: patterns, condition: condition, gate: gate))
 
             var indexed = Set<String>()
             for selector in rule.kinds {
@@ -108,7 +131,7 @@ public struct RuleEngine: Sendable {
             guard selects(entry, resource.ref, group: group) else { continue }
             guard let nodes = entry.condition.evaluate(on: resource, cache: cache) else { continue }
             if nodes.isEmpty {
-                result.append(RuleMatch(rule: entry.rule, resource: resource,
+                result.append(RuleMatch(shared: entry.shared, resource: resource,
                                         node: NodeMatch(path: "kind", location: resource.kindLocation, evidence: resource.ref.kind)))
             } else {
                 var seenNodes = Set<NodeMatch>()
@@ -117,7 +140,7 @@ public struct RuleEngine: Sendable {
                     // nothing downstream ever holds them.
                     var shown = node
                     shown.evidence = Redaction.evidence(node.evidence, path: node.path, resource: resource)
-                    result.append(RuleMatch(rule: entry.rule, resource: resource, node: shown))
+                    result.append(RuleMatch(shared: entry.shared, resource: resource, node: shown))
                 }
             }
         }
