@@ -117,13 +117,20 @@ public struct LocatedResource: Sendable, Hashable {
         self.renderedLineOffset = renderedLineOffset
     }
 
-    /// The resource without its body: only `metadata.annotations` stays (suppressions read
-    /// it). What a report keeps once the resource has been matched.
+    /// The resource without its body: only the `divergence.dev/` annotations stay (suppressions
+    /// read them). What a report keeps once the resource has been matched: a large repository
+    /// has a hundred thousand resources, and their other annotations are not needed again.
     public func skeleton() -> LocatedResource {
         var copy = self
-        var metadata: [ManifestNode.Entry] = []
-        if let annotations = root["metadata"]?.entry("annotations") { metadata.append(annotations) }
         let here = root.entry("metadata")?.keyLocation ?? location
+        var metadata: [ManifestNode.Entry] = []
+        if let annotations = root["metadata"]?.entry("annotations"), let entries = annotations.value.entries {
+            let kept = entries.filter { $0.key.hasPrefix("divergence.dev/") }
+            if !kept.isEmpty {
+                metadata.append(ManifestNode.Entry(key: "annotations", keyLocation: annotations.keyLocation,
+                                                   value: ManifestNode(.mapping(kept), at: annotations.value.location)))
+            }
+        }
         copy.root = ManifestNode(.mapping([ManifestNode.Entry(key: "metadata", keyLocation: here, value: ManifestNode(.mapping(metadata), at: here))]), at: root.location)
         return copy
     }

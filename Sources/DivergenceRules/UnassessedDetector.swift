@@ -14,6 +14,11 @@ public struct UnassessedConstruct: Sendable, Hashable {
 public struct UnassessedDetector: Sendable {
     private let keyPrefixes: [(CompiledPattern, ProviderPrefix)]
     private let groupPrefixes: [(CompiledPattern, ProviderPrefix)]
+    /// The longest literal run of each key prefix, in `keyPrefixes` order: one pass over a key
+    /// says which prefixes could match it, so most keys (`app`, `team`, …) meet no pattern.
+    private let keyLiterals: LiteralAutomaton
+    /// Prefixes without a literal (only `*`): possible for every key.
+    private let unconditional: [Bool]
 
     public init(prefixes: [ProviderPrefix]) throws {
         var keys: [(CompiledPattern, ProviderPrefix)] = []
@@ -25,6 +30,11 @@ public struct UnassessedDetector: Sendable {
         }
         keyPrefixes = keys
         groupPrefixes = groups
+        let literals = keys.map { key in
+            key.1.prefix.split(separator: "*").max { $0.utf8.count < $1.utf8.count }.map(String.init) ?? ""
+        }
+        keyLiterals = LiteralAutomaton(literals: literals.map { $0.isEmpty ? "\u{0}" : $0 })
+        unconditional = literals.map(\.isEmpty)
     }
 
     /// Provider-owned constructs of `resource` that none of `matches` covers.
@@ -53,9 +63,13 @@ public struct UnassessedDetector: Sendable {
         if let pod = FieldResolver.podSpec(of: resource), let selector = pod.node["nodeSelector"] {
             mappings.append((selector, { "\(pod.path).nodeSelector" }))
         }
+        var possible = unconditional
         for (node, base) in mappings {
             for entry in node.entries ?? [] {
-                guard let (_, prefix) = keyPrefixes.first(where: { $0.0.matches(entry.key) }) else { continue }
+                for i in possible.indices { possible[i] = unconditional[i] }
+                keyLiterals.scan(entry.key, into: &possible)
+                guard let index = possible.indices.first(where: { possible[$0] && keyPrefixes[$0].0.matches(entry.key) }) else { continue }
+                let prefix = keyPrefixes[index].1
                 let path = FieldResolver.append(key: entry.key, to: base())
                 if matches.contains(where: { $0.node.path == path || $0.node.location.line == entry.keyLocation.line }) { continue }
                 result.append(UnassessedConstruct(resource: resource,
