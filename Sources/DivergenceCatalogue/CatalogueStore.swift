@@ -25,10 +25,10 @@ public struct SearchHit: Sendable, Codable {
 public final class CatalogueStore {
     /// Bumped whenever the schema changes; part of the cache key, so old caches are rebuilt.
     public static let schemaVersion = 1
-    /// Bumped whenever the coding of stored records changes (2: compact rule conditions). Part of
+    /// Bumped whenever the coding of stored records changes (2: compact rule conditions; 3: rule examples in their own column). Part of
     /// the cache key only: the content hash a report shows stays that of the catalogue's content,
     /// and builds with different record codings never take turns rebuilding one shared cache.
-    public static let recordFormat = 2
+    public static let recordFormat = 3
     /// The version of the catalogue format and content shipped with this release.
     public static let catalogueVersion = "2026.11.26"
 
@@ -69,7 +69,8 @@ public final class CatalogueStore {
             point_id TEXT NOT NULL REFERENCES points(id),
             platform TEXT NOT NULL CHECK (platform IN ('aws','azure','gcp','local','neutral')),
             confidence TEXT NOT NULL CHECK (confidence IN ('low','medium','high')),
-            file TEXT NOT NULL, line INTEGER NOT NULL, body TEXT NOT NULL
+            file TEXT NOT NULL, line INTEGER NOT NULL, body TEXT NOT NULL,
+            examples TEXT NOT NULL
         );
         CREATE TABLE prefixes (prefix TEXT NOT NULL, platform TEXT NOT NULL, domain TEXT NOT NULL, on_what TEXT NOT NULL);
         CREATE VIRTUAL TABLE points_fts USING fts5(
@@ -151,10 +152,14 @@ public final class CatalogueStore {
                         .text(point.tags.joined(separator: " "))])
         }
         for rule in source.rules where pointIds.contains(rule.point) {
-            let body = String(decoding: try encoder.encode(rule), as: UTF8.self)
-            try db.run("INSERT OR REPLACE INTO rules VALUES (?, ?, ?, ?, ?, ?, ?)",
+            // Examples are kept apart: a check never reads them, and they are half the bytes.
+            var bare = rule
+            bare.examples = RuleExamples()
+            let body = String(decoding: try encoder.encode(bare), as: UTF8.self)
+            let examples = String(decoding: try encoder.encode(rule.examples), as: UTF8.self)
+            try db.run("INSERT OR REPLACE INTO rules VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        [.text(rule.id), .text(rule.point), .text(rule.owner.rawValue), .text(rule.confidence.rawValue),
-                        .text(rule.file), .int(rule.line), .text(body)])
+                        .text(rule.file), .int(rule.line), .text(body), .text(examples)])
         }
         for prefix in source.prefixes {
             try db.run("INSERT INTO prefixes VALUES (?, ?, ?, ?)",
@@ -191,9 +196,15 @@ public final class CatalogueStore {
         try database.query("SELECT id, title, domain FROM points ORDER BY id") { ($0.text(0), $0.text(1), $0.text(2)) }
     }
 
-    public func rules() throws -> [Rule] {
+    /// Every rule, in file order; their examples only when asked for (matching never needs them).
+    public func rules(withExamples: Bool = false) throws -> [Rule] {
         let decoder = JSONDecoder()
-        return try database.query("SELECT body FROM rules ORDER BY file, line, id") { try decoder.decode(Rule.self, from: Data($0.text(0).utf8)) }
+        let columns = withExamples ? "body, examples" : "body"
+        return try database.query("SELECT \(columns) FROM rules ORDER BY file, line, id") { row in
+            var rule = try decoder.decode(Rule.self, from: Data(row.text(0).utf8))
+            if withExamples { rule.examples = try decoder.decode(RuleExamples.self, from: Data(row.text(1).utf8)) }
+            return rule
+        }
     }
 
     public func prefixes() throws -> [ProviderPrefix] {
@@ -208,7 +219,9 @@ public final class CatalogueStore {
     public func probe() throws {
         let decoder = JSONDecoder()
         _ = try database.query("SELECT body FROM points LIMIT 1") { try decoder.decode(DivergencePoint.self, from: Data($0.text(0).utf8)) }
-        _ = try database.query("SELECT body FROM rules LIMIT 1") { try decoder.decode(Rule.self, from: Data($0.text(0).utf8)) }
+        _ = try database.query("SELECT body, examples FROM rules LIMIT 1") {
+            (try decoder.decode(Rule.self, from: Data($0.text(0).utf8)), try decoder.decode(RuleExamples.self, from: Data($0.text(1).utf8)))
+        }
     }
 
     public func meta(_ key: String) -> String? {

@@ -73,7 +73,11 @@ public final class Catalogue: @unchecked Sendable {
     /// Version, hash and counts.
     public var info: CatalogueInfo { cached(\.decodedInfo) { try store.info() } }
 
+    /// The rules without their examples (what matching needs).
     public var rules: [Rule] { cached(\.decodedRules) { try store.rules() } }
+
+    /// The rules with their examples, for showing a rule.
+    public func rulesWithExamples() throws -> [Rule] { try store.rules(withExamples: true) }
 
     public var prefixes: [ProviderPrefix] { cached(\.decodedPrefixes) { try store.prefixes() } }
 

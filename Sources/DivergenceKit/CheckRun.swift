@@ -66,9 +66,14 @@ public struct CheckRun: Sendable {
         if let progress {
             reading = { done, total in progress(.reading(done: done, total: total, constructs: counter.found)) }
         }
+        // With the source platform known, each file's matches become findings on the worker
+        // that matched them, and only findings are kept; otherwise the source is inferred from
+        // all matches first, and they are assessed after the scan.
+        let early = options.from.map { Assessor(points: catalogue.points, from: $0) }
         var parts = loader.loadEach(files: files, stdin: stdin, excluded: excluded, progress: reading) { set in
-            let scanned = scan(set)
+            var scanned = scan(set)
             counter.add(scanned.matches.count + scanned.unassessed.count)
+            if let early { scanned.assess(with: early, targets: options.to) }
             return scanned
         }
         var scanned = ScannedManifests.merging(&parts)
@@ -78,7 +83,9 @@ public struct CheckRun: Sendable {
         }
         scanned.skipped += RenderHints.hints(forFiles: files)
         for request in options.renders {
-            scanned.append(scan(Rendering.load(request, with: loader)))
+            var rendered = scan(Rendering.load(request, with: loader))
+            if let early { rendered.assess(with: early, targets: options.to) }
+            scanned.append(rendered)
         }
         return report(scanned, options: options)
     }
@@ -127,10 +134,18 @@ public struct CheckRun: Sendable {
     /// Assesses each target, applies suppressions and the baseline, scores, and builds the report.
     public func report(_ scanned: consuming ScannedManifests, options: CheckOptions) -> CheckReport {
         let (from, inferred, reason) = Self.source(given: options.from, matches: scanned.matches, unassessed: scanned.unassessed)
-        let assessor = Assessor(points: catalogue.points, from: from)
         var assessments: [TargetAssessment] = []
-        for target in options.to {
-            assessments.append(assessor.assess(matches: scanned.matches, unassessed: scanned.unassessed, target: target))
+        if let early = scanned.assessed, early.count == options.to.count {
+            // Assessed file by file during the scan: each target's findings into output order.
+            assessments = early.map { part in
+                TargetAssessment(target: part.target, findings: Assessor.sortedInOrder(part.findings),
+                                 suppressed: Assessor.sortedInOrder(part.suppressed))
+            }
+        } else {
+            let assessor = Assessor(points: catalogue.points, from: from)
+            for target in options.to {
+                assessments.append(assessor.assess(matches: scanned.matches, unassessed: scanned.unassessed, target: target))
+            }
         }
         // The findings carry what the rest needs: the matches go before the report is built.
         scanned.matches = []
@@ -288,6 +303,9 @@ public struct ScannedManifests: Sendable {
     public var facts: [WorkloadGrouping.Facts] = []
     public var matches: [RuleMatch] = []
     public var unassessed: [UnassessedConstruct] = []
+    /// Findings per target when the matches were assessed during the scan (then `matches` and
+    /// `unassessed` are empty), in target order.
+    public var assessed: [TargetAssessment]?
     public var skipped: [SkippedInput] = []
     public var errors: [InputError] = []
 
@@ -308,7 +326,25 @@ public struct ScannedManifests: Sendable {
         return whole
     }
 
+    /// Turns the matches into findings for each target and lets the matches go.
+    mutating func assess(with assessor: Assessor, targets: [Platform]) {
+        assessed = targets.map { assessor.assess(matches: matches, unassessed: unassessed, target: $0) }
+        matches = []
+        unassessed = []
+    }
+
     mutating func append(_ other: ScannedManifests) {
+        if let theirs = other.assessed {
+            if assessed?.count == theirs.count {
+                // In place: a copy of the accumulated findings per file would make merging quadratic.
+                for i in theirs.indices {
+                    assessed![i].findings += theirs[i].findings
+                    assessed![i].suppressed += theirs[i].suppressed
+                }
+            } else {
+                assessed = theirs
+            }
+        }
         files += other.files
         documents += other.documents
         resources += other.resources

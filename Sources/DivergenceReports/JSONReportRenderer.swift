@@ -41,161 +41,177 @@ public struct JSONReportRenderer: ReportRenderer {
             cuts.append(at..<(at + marker.count))
             from = at + marker.count
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(chunkSize + 16 * 1024)
+        var out = JSONBytes()
+        out.bytes.reserveCapacity(chunkSize + 16 * 1024)
         func flushIfFull() throws {
-            if out.count >= chunkSize {
-                try write(out)
-                out.removeAll(keepingCapacity: true)
+            if out.bytes.count >= chunkSize {
+                try write(out.bytes)
+                out.bytes.removeAll(keepingCapacity: true)
             }
         }
-        func array<T>(_ key: String, _ items: [T], _ writeItem: (T, inout [UInt8]) -> Void) throws {
-            out += "\"\(key)\" : [".utf8
-            if items.isEmpty { out += "\n\n  ]".utf8; return }
-            out += "\n".utf8
+        func array<T>(_ key: StaticString, _ items: [T], _ writeItem: (T, inout JSONBytes) -> Void) throws {
+            out.raw("\"")
+            out.raw(key)
+            out.raw("\" : [")
+            if items.isEmpty { out.raw("\n\n  ]"); return }
+            out.raw("\n")
             for (i, item) in items.enumerated() {
                 writeItem(item, &out)
-                out += (i == items.count - 1 ? "\n" : ",\n").utf8
+                out.raw(i == items.count - 1 ? "\n" : ",\n")
                 try flushIfFull()
             }
-            out += "  ]".utf8
+            out.raw("  ]")
         }
-        out += base[..<cuts[0].lowerBound]
+        out.bytes += base[..<cuts[0].lowerBound]
         try array("findings", report.findings, Self.write)
-        out += base[cuts[0].upperBound..<cuts[1].lowerBound]
+        out.bytes += base[cuts[0].upperBound..<cuts[1].lowerBound]
         try array("resources", report.resources, Self.write)
-        out += base[cuts[1].upperBound..<cuts[2].lowerBound]
+        out.bytes += base[cuts[1].upperBound..<cuts[2].lowerBound]
         try array("workloads", report.workloads, Self.write)
-        out += base[cuts[2].upperBound...]
-        out.append(0x0A)
-        try write(out)
+        out.bytes += base[cuts[2].upperBound...]
+        out.bytes.append(0x0A)
+        try write(out.bytes)
     }
 
-    /// Writes one object at indentation level 2: `fields` in the order given (sorted, as
-    /// `JSONEncoder` sorts them).
-    static func object(into out: inout [UInt8], _ fields: (_ field: (String, (inout [UInt8]) -> Void) -> Void) -> Void) {
-        out += "    {\n".utf8
-        var first = true
-        fields { key, value in
-            if !first { out += ",\n".utf8 }
-            first = false
-            out += "      \"".utf8
-            out += key.utf8
-            out += "\" : ".utf8
-            value(&out)
-        }
-        out += "\n    }".utf8
+    static func write(_ r: CheckReport.ResourceSummary, into out: inout JSONBytes) {
+        out.raw("    {\n      \"apiVersion\" : "); out.quote(r.apiVersion)
+        out.raw(",\n      \"file\" : "); out.quoteShared(r.file)
+        out.raw(",\n      \"findings\" : "); out.int(r.findings)
+        out.raw(",\n      \"kind\" : "); out.quote(r.kind)
+        out.raw(",\n      \"line\" : "); out.int(r.line)
+        out.raw(",\n      \"name\" : "); out.quote(r.name)
+        if let namespace = r.namespace { out.raw(",\n      \"namespace\" : "); out.quote(namespace) }
+        out.raw(",\n      \"score\" : "); out.int(r.score)
+        out.raw("\n    }")
     }
 
-    /// A list of strings at indentation level 3.
-    static func strings(_ values: [String], into out: inout [UInt8]) {
-        if values.isEmpty { out += "[\n\n      ]".utf8; return }
-        out += "[\n".utf8
-        for (i, value) in values.enumerated() {
-            out += "        ".utf8
-            quote(value, into: &out)
-            out += (i == values.count - 1 ? "\n" : ",\n").utf8
-        }
-        out += "      ]".utf8
+    static func write(_ w: CheckReport.WorkloadSummary, into out: inout JSONBytes) {
+        out.raw("    {\n      \"effort\" : "); out.number(w.effort)
+        out.raw(",\n      \"findings\" : "); out.int(w.findings)
+        out.raw(",\n      \"kind\" : "); out.quote(w.kind)
+        out.raw(",\n      \"name\" : "); out.quote(w.name)
+        if let namespace = w.namespace { out.raw(",\n      \"namespace\" : "); out.quote(namespace) }
+        out.raw(",\n      \"resources\" : "); out.strings(w.resources, shared: false)
+        out.raw(",\n      \"score\" : "); out.int(w.score)
+        out.raw("\n    }")
     }
 
-    static func write(_ r: CheckReport.ResourceSummary, into out: inout [UInt8]) {
-        object(into: &out) { field in
-            field("apiVersion") { quote(r.apiVersion, into: &$0) }
-            field("file") { quote(r.file, into: &$0) }
-            field("findings") { $0 += String(r.findings).utf8 }
-            field("kind") { quote(r.kind, into: &$0) }
-            field("line") { $0 += String(r.line).utf8 }
-            field("name") { quote(r.name, into: &$0) }
-            if let namespace = r.namespace { field("namespace") { quote(namespace, into: &$0) } }
-            field("score") { $0 += String(r.score).utf8 }
-        }
-    }
-
-    static func write(_ w: CheckReport.WorkloadSummary, into out: inout [UInt8]) {
-        object(into: &out) { field in
-            field("effort") { $0 += number(w.effort).utf8 }
-            field("findings") { $0 += String(w.findings).utf8 }
-            field("kind") { quote(w.kind, into: &$0) }
-            field("name") { quote(w.name, into: &$0) }
-            if let namespace = w.namespace { field("namespace") { quote(namespace, into: &$0) } }
-            field("resources") { strings(w.resources, into: &$0) }
-            field("score") { $0 += String(w.score).utf8 }
-        }
-    }
-
-    /// One finding at indentation level 2.
-    static func write(_ f: Finding, into out: inout [UInt8]) {
-        object(into: &out) { field in
-            field("column") { $0 += String(f.column).utf8 }
-            field("confidence") { quote(f.confidence.rawValue, into: &$0) }
-            field("divergenceId") { quote(f.divergenceId, into: &$0) }
-            field("domain") { quote(f.domain.rawValue, into: &$0) }
-            field("effort") { $0 += number(f.effort).utf8 }
-            field("equivalence") { quote(f.equivalence.rawValue, into: &$0) }
-            field("evidence") { quote(f.evidence, into: &$0) }
-            field("file") { quote(f.file, into: &$0) }
-            field("line") { $0 += String(f.line).utf8 }
-            field("message") { quote(f.message, into: &$0) }
-            field("owner") { quote(f.owner, into: &$0) }
-            field("path") { quote(f.path, into: &$0) }
-            field("references") { strings(f.references, into: &$0) }
-            field("remediation") { quote(f.remediation, into: &$0) }
-            field("resource") { out in
-                out += "{\n        \"apiVersion\" : ".utf8
-                quote(f.resource.apiVersion, into: &out)
-                out += ",\n        \"kind\" : ".utf8
-                quote(f.resource.kind, into: &out)
-                out += ",\n        \"name\" : ".utf8
-                quote(f.resource.name, into: &out)
-                if let ns = f.resource.namespace {
-                    out += ",\n        \"namespace\" : ".utf8
-                    quote(ns, into: &out)
-                }
-                out += "\n      }".utf8
-            }
-            field("ruleId") { quote(f.ruleId, into: &$0) }
-            field("score") { $0 += number(f.score).utf8 }
-            field("severity") { quote(f.severity.rawValue, into: &$0) }
-            field("target") { quote(f.target.rawValue, into: &$0) }
-            field("title") { quote(f.title, into: &$0) }
-        }
+    /// One finding at indentation level 2, keys in the order `JSONEncoder` sorts them. The long
+    /// texts (message, remediation, title, references) are the same for every finding of a rule
+    /// and target, so they go through the memo of quoted texts.
+    static func write(_ f: Finding, into out: inout JSONBytes) {
+        out.raw("    {\n      \"column\" : "); out.int(f.column)
+        out.raw(",\n      \"confidence\" : "); out.quote(f.confidence.rawValue)
+        out.raw(",\n      \"divergenceId\" : "); out.quote(f.divergenceId)
+        out.raw(",\n      \"domain\" : "); out.quote(f.domain.rawValue)
+        out.raw(",\n      \"effort\" : "); out.number(f.effort)
+        out.raw(",\n      \"equivalence\" : "); out.quote(f.equivalence.rawValue)
+        out.raw(",\n      \"evidence\" : "); out.quote(f.evidence)
+        out.raw(",\n      \"file\" : "); out.quoteShared(f.file)
+        out.raw(",\n      \"line\" : "); out.int(f.line)
+        out.raw(",\n      \"message\" : "); out.quoteShared(f.message)
+        out.raw(",\n      \"owner\" : "); out.quote(f.owner)
+        out.raw(",\n      \"path\" : "); out.quote(f.path)
+        out.raw(",\n      \"references\" : "); out.strings(f.references, shared: true)
+        out.raw(",\n      \"remediation\" : "); out.quoteShared(f.remediation)
+        out.raw(",\n      \"resource\" : {\n        \"apiVersion\" : "); out.quote(f.resource.apiVersion)
+        out.raw(",\n        \"kind\" : "); out.quote(f.resource.kind)
+        out.raw(",\n        \"name\" : "); out.quote(f.resource.name)
+        if let ns = f.resource.namespace { out.raw(",\n        \"namespace\" : "); out.quote(ns) }
+        out.raw("\n      },\n      \"ruleId\" : "); out.quote(f.ruleId)
+        out.raw(",\n      \"score\" : "); out.number(f.score)
+        out.raw(",\n      \"severity\" : "); out.quote(f.severity.rawValue)
+        out.raw(",\n      \"target\" : "); out.quote(f.target.rawValue)
+        out.raw(",\n      \"title\" : "); out.quoteShared(f.title)
+        out.raw("\n    }")
     }
 
     /// Integral values without a fraction, as `JSONEncoder` writes them.
     static func number(_ value: Double) -> String {
         value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
+}
+
+/// JSON text under construction, laid out as `JSONEncoder` lays it out (pretty-printed, `" : "`).
+struct JSONBytes {
+    var bytes: [UInt8] = []
+    /// Quoted forms of long texts met before, by the address of their storage: the findings of
+    /// one rule and target share their message, remediation and title, and quoting those byte
+    /// by byte was most of the time spent writing a large report. The text is compared too, so
+    /// a reused address can never give the wrong answer.
+    private var memo: [Int: (text: String, quoted: [UInt8])] = [:]
+
+    mutating func raw(_ s: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    mutating func int(_ value: Int) {
+        if value >= 0 && value < 10 { bytes.append(0x30 + UInt8(value)); return }
+        bytes += String(value).utf8
+    }
+
+    mutating func number(_ value: Double) {
+        if value == value.rounded() && abs(value) < 1e15 { int(Int(value)) } else { bytes += String(value).utf8 }
+    }
+
+    /// A list of strings at indentation level 3.
+    mutating func strings(_ values: [String], shared: Bool) {
+        if values.isEmpty { raw("[\n\n      ]"); return }
+        raw("[\n")
+        for (i, value) in values.enumerated() {
+            raw("        ")
+            if shared { quoteShared(value) } else { quote(value) }
+            raw(i == values.count - 1 ? "\n" : ",\n")
+        }
+        raw("      ]")
+    }
+
+    /// A text that many findings share (see `memo`); short texts are quoted directly.
+    mutating func quoteShared(_ s: String) {
+        var s = s
+        // Texts of up to 15 bytes live inside the String value, with no storage to name them.
+        guard s.utf8.count > 15, let address = s.withUTF8({ $0.baseAddress.map { Int(bitPattern: $0) } }) else {
+            quote(s)
+            return
+        }
+        if let known = memo[address], known.text == s {
+            bytes += known.quoted
+            return
+        }
+        let start = bytes.count
+        quote(s)
+        memo[address] = (s, Array(bytes[start...]))
+    }
 
     /// A JSON string literal: quotes, backslashes and control characters escaped; everything
     /// else, UTF-8 included, copied byte for byte. Runs without anything to escape are copied
     /// whole: report texts are long and rarely hold a character that needs it.
-    static func quote(_ s: String, into out: inout [UInt8]) {
-        out.append(0x22)
+    mutating func quote(_ s: String) {
+        bytes.append(0x22)
         var s = s
-        s.withUTF8 { bytes in
+        s.withUTF8 { text in
             var run = 0
-            for (i, byte) in bytes.enumerated() where byte == 0x22 || byte == 0x5C || byte < 0x20 {
-                if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i])) }
+            for (i, byte) in text.enumerated() where byte == 0x22 || byte == 0x5C || byte < 0x20 {
+                if run < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<i])) }
                 run = i + 1
-                out.append(0x5C)
+                bytes.append(0x5C)
                 switch byte {
-                case 0x22: out.append(0x22)
-                case 0x5C: out.append(0x5C)
-                case 0x0A: out.append(0x6E)
-                case 0x0D: out.append(0x72)
-                case 0x09: out.append(0x74)
-                case 0x08: out.append(0x62)
-                case 0x0C: out.append(0x66)
+                case 0x22: bytes.append(0x22)
+                case 0x5C: bytes.append(0x5C)
+                case 0x0A: bytes.append(0x6E)
+                case 0x0D: bytes.append(0x72)
+                case 0x09: bytes.append(0x74)
+                case 0x08: bytes.append(0x62)
+                case 0x0C: bytes.append(0x66)
                 default:
                     let hex: StaticString = "0123456789abcdef"
-                    out.append(0x75); out.append(0x30); out.append(0x30)
-                    out.append(hex.utf8Start[Int(byte >> 4)])
-                    out.append(hex.utf8Start[Int(byte & 0x0F)])
+                    bytes.append(0x75); bytes.append(0x30); bytes.append(0x30)
+                    bytes.append(hex.utf8Start[Int(byte >> 4)])
+                    bytes.append(hex.utf8Start[Int(byte & 0x0F)])
                 }
             }
-            if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }
+            if run < text.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run...])) }
         }
-        out.append(0x22)
+        bytes.append(0x22)
     }
 }

@@ -6,6 +6,10 @@ public struct TargetAssessment: Sendable {
     public var target: Platform
     public var findings: [Finding]
     public var suppressed: [SuppressedFinding]
+
+    public init(target: Platform, findings: [Finding], suppressed: [SuppressedFinding]) {
+        self.target = target; self.findings = findings; self.suppressed = suppressed
+    }
 }
 
 /// Turns rule matches into findings for one from→target pair, using the catalogue's severity,
@@ -21,6 +25,10 @@ public struct Assessor: Sendable {
     /// most severe pair into the target).
     public let from: Platform?
 
+    /// Templates made so far, shared by every copy of this assessor: file parts assessed on
+    /// different threads then share one message string per rule and target.
+    private let store = TemplateStore()
+
     public init(points: [String: DivergencePoint], from: Platform?) {
         self.points = points
         self.from = from
@@ -34,7 +42,9 @@ public struct Assessor: Sendable {
         for match in matches {
             let index = match.shared.index
             if index >= templates.count { templates += Array(repeating: nil, count: index - templates.count + 1) }
-            if templates[index] == nil { templates[index] = .some(template(for: match.rule, target: target)) }
+            if templates[index] == nil {
+                templates[index] = .some(store.template(rule: index, target: target) { template(for: match.rule, target: target) })
+            }
             guard let template = templates[index]! else { continue }
             route(finding(for: match, target: target, template: template), resource: match.resource, findings: &findings, suppressed: &suppressed)
         }
@@ -55,7 +65,7 @@ public struct Assessor: Sendable {
             route(finding, resource: construct.resource, findings: &findings, suppressed: &suppressed)
         }
         findings = Self.sortedInOrder(findings)
-        suppressed = Self.sortedInOrder(suppressed.map(\.finding)) { suppressed[$0] }
+        suppressed = Self.sortedInOrder(suppressed)
         return TargetAssessment(target: target, findings: findings, suppressed: suppressed)
     }
 
@@ -68,6 +78,11 @@ public struct Assessor: Sendable {
     /// compares integers and moves indices instead of comparing paths and moving findings.
     public static func sortedInOrder(_ findings: [Finding]) -> [Finding] {
         sortedInOrder(findings) { findings[$0] }
+    }
+
+    /// Suppressed findings in the output order of their findings.
+    public static func sortedInOrder(_ suppressed: [SuppressedFinding]) -> [SuppressedFinding] {
+        sortedInOrder(suppressed.map(\.finding)) { suppressed[$0] }
     }
 
     /// The elements that `findings` describe, index for index, in the findings' output order.
@@ -165,5 +180,21 @@ public struct Assessor: Sendable {
             message: t.message, remediation: t.remediation, references: t.references,
             effort: t.pair.effort, title: t.point.title,
             sourceBehaviour: t.sourceBehaviour, targetEquivalent: t.targetEquivalent)
+    }
+}
+
+/// Per-rule, per-target templates across threads (see `Assessor.store`).
+final class TemplateStore: @unchecked Sendable {
+    // Guarded by `lock`; a template is made once and never changes.
+    private let lock = NSLock()
+    private var made: [Platform: [Int: Assessor.Template?]] = [:]
+
+    func template(rule: Int, target: Platform, make: () -> Assessor.Template?) -> Assessor.Template? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = made[target]?[rule] { return known }
+        let template = make()
+        made[target, default: [:]][rule] = .some(template)
+        return template
     }
 }

@@ -56,7 +56,7 @@ struct CompiledPattern: @unchecked Sendable {
         var caseInsensitive = false
         if pattern.hasPrefix("(?i)") { caseInsensitive = true; pattern = pattern.dropFirst(4) }
         if pattern.contains("\\Q") { return nil }
-        var analysis = RequiredLiterals(Array(pattern))
+        var analysis = RequiredLiterals(pattern)
         guard let literals = analysis.alternation(), !analysis.failed, analysis.atEnd else { return nil }
         return (literals.map { Array((caseInsensitive ? $0.lowercased() : $0).utf8) }, caseInsensitive)
     }
@@ -112,15 +112,22 @@ final class PatternMemo: @unchecked Sendable {
 
 /// A small recursive descent over a regular expression that finds what every match must
 /// contain (see `CompiledPattern.requiredLiterals`). Anything it does not understand makes it
-/// give up (`failed`), never guess.
+/// give up (`failed`), never guess. Reads UTF-8 bytes: it runs for every pattern of every rule
+/// each time a check starts.
 struct RequiredLiterals {
-    private let chars: [Character]
+    private let bytes: [UInt8]
     private var i = 0
     private(set) var failed = false
 
-    init(_ chars: [Character]) { self.chars = chars }
+    init(_ pattern: Substring) { bytes = Array(pattern.utf8) }
 
-    var atEnd: Bool { i == chars.count }
+    var atEnd: Bool { i == bytes.count }
+
+    private static let escapedLiterals = Set(".-/:_@=\\[]{}()*+?^$|#".utf8)
+
+    private func at(_ offset: Int = 0) -> UInt8? {
+        i + offset < bytes.count ? bytes[i + offset] : nil
+    }
 
     /// `a|b|…`: the union of what each alternative requires, `nil` if one requires nothing.
     mutating func alternation() -> [String]? {
@@ -132,7 +139,7 @@ struct RequiredLiterals {
             } else {
                 complete = false
             }
-            guard !failed, i < chars.count, chars[i] == "|" else { break }
+            guard !failed, at() == UInt8(ascii: "|") else { break }
             i += 1
         }
         return complete && !failed ? union : nil
@@ -141,39 +148,38 @@ struct RequiredLiterals {
     /// A concatenation: the most selective of its literal runs and required groups.
     private mutating func sequence() -> [String]? {
         var best: [String]?
-        var run = ""
+        var run: [UInt8] = []
         func consider(_ candidate: [String]) {
-            guard let shortest = candidate.map(\.count).min(), shortest >= 2 else { return }
-            if let best, let current = best.map(\.count).min(), (current, -best.count) >= (shortest, -candidate.count) { return }
+            guard let shortest = candidate.map(\.utf8.count).min(), shortest >= 2 else { return }
+            if let best, let current = best.map(\.utf8.count).min(), (current, -best.count) >= (shortest, -candidate.count) { return }
             best = candidate
         }
         func endRun() {
-            consider([run])
-            run = ""
+            if !run.isEmpty { consider([String(decoding: run, as: UTF8.self)]) }
+            run = []
         }
         /// A literal character, minding a quantifier after it: a repeated character ends the
-        /// run after it, an optional one is not required at all.
-        func literal(_ c: Character) {
-            run.append(c)
+        /// run after it, an optional one is not required at all (all of its UTF-8 bytes).
+        func literal(_ character: ArraySlice<UInt8>) {
+            run += character
             guard let optional = skipQuantifier() else { return }
-            if optional { run.removeLast() }
+            if optional { run.removeLast(character.count) }
             endRun()
         }
-        while !failed, i < chars.count, chars[i] != "|", chars[i] != ")" {
-            let c = chars[i]
+        while !failed, let c = at(), c != UInt8(ascii: "|"), c != UInt8(ascii: ")") {
             switch c {
-            case "(":
+            case UInt8(ascii: "("):
                 i += 1
                 var zeroWidth = false
-                if i < chars.count, chars[i] == "?" {
-                    let rest = String(chars[i..<min(i + 3, chars.count)])
-                    if rest.hasPrefix("?:") || rest.hasPrefix("?>") {
+                if at() == UInt8(ascii: "?") {
+                    let next = at(1), third = at(2)
+                    if next == UInt8(ascii: ":") || next == UInt8(ascii: ">") {
                         i += 2
-                    } else if rest.hasPrefix("?=") || rest.hasPrefix("?!") {
+                    } else if next == UInt8(ascii: "=") || next == UInt8(ascii: "!") {
                         zeroWidth = true; i += 2
-                    } else if rest.hasPrefix("?<=") || rest.hasPrefix("?<!") {
+                    } else if next == UInt8(ascii: "<"), third == UInt8(ascii: "=") || third == UInt8(ascii: "!") {
                         zeroWidth = true; i += 3
-                    } else if rest.hasPrefix("?<"), let close = chars[i...].firstIndex(of: ">") {
+                    } else if next == UInt8(ascii: "<"), let close = bytes[i...].firstIndex(of: UInt8(ascii: ">")) {
                         i = close + 1  // a named group
                     } else {
                         failed = true  // inline flags change what the literals mean
@@ -181,39 +187,42 @@ struct RequiredLiterals {
                     }
                 }
                 let inner = alternation()
-                guard !failed, i < chars.count, chars[i] == ")" else { failed = true; return nil }
+                guard !failed, at() == UInt8(ascii: ")") else { failed = true; return nil }
                 i += 1
                 endRun()
                 let optional = skipQuantifier()
                 if !zeroWidth, optional == nil, let inner { consider(inner) }
-            case "[":
+            case UInt8(ascii: "["):
                 i += 1
-                if i < chars.count, chars[i] == "^" { i += 1 }
-                if i < chars.count, chars[i] == "]" { i += 1 }
-                while i < chars.count, chars[i] != "]" { i += chars[i] == "\\" ? 2 : 1 }
+                if at() == UInt8(ascii: "^") { i += 1 }
+                if at() == UInt8(ascii: "]") { i += 1 }
+                while let b = at(), b != UInt8(ascii: "]") { i += b == UInt8(ascii: "\\") ? 2 : 1 }
                 i += 1
                 endRun()
                 _ = skipQuantifier()
-            case "\\":
-                guard i + 1 < chars.count else { failed = true; return nil }
-                let next = chars[i + 1]
+            case UInt8(ascii: "\\"):
+                guard let next = at(1) else { failed = true; return nil }
                 i += 2
-                if ".-/:_@=\\[]{}()*+?^$|#".contains(next) {
-                    literal(next)
+                if Self.escapedLiterals.contains(next) {
+                    literal(bytes[(i - 1)..<i])
                 } else {
                     endRun()
                     _ = skipQuantifier()
                 }
-            case ".", "^", "$":
+            case UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "$"):
                 i += 1
                 endRun()
                 _ = skipQuantifier()
-            case "*", "+", "?", "{":
+            case UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "?"), UInt8(ascii: "{"):
                 failed = true  // a quantifier with nothing before it
                 return nil
             default:
-                i += 1
-                literal(c)
+                // One character: a lead byte and its continuation bytes.
+                var end = i + 1
+                while end < bytes.count, bytes[end] & 0xC0 == 0x80 { end += 1 }
+                let character = bytes[i..<end]
+                i = end
+                literal(character)
             }
         }
         endRun()
@@ -222,20 +231,20 @@ struct RequiredLiterals {
 
     /// Skips a quantifier at the cursor: `nil` when there is none, else whether it allows zero.
     private mutating func skipQuantifier() -> Bool? {
-        guard i < chars.count else { return nil }
+        guard let c = at() else { return nil }
         let optional: Bool
-        switch chars[i] {
-        case "?", "*": optional = true; i += 1
-        case "+": optional = false; i += 1
-        case "{":
-            guard let close = chars[i...].firstIndex(of: "}") else { failed = true; return nil }
-            let bounds = String(chars[(i + 1)..<close])
+        switch c {
+        case UInt8(ascii: "?"), UInt8(ascii: "*"): optional = true; i += 1
+        case UInt8(ascii: "+"): optional = false; i += 1
+        case UInt8(ascii: "{"):
+            guard let close = bytes[i...].firstIndex(of: UInt8(ascii: "}")) else { failed = true; return nil }
+            let bounds = String(decoding: bytes[(i + 1)..<close], as: UTF8.self)
             optional = bounds.split(separator: ",", omittingEmptySubsequences: false).first.map { Int($0) ?? 0 } == 0
             i = close + 1
         default: return nil
         }
         // Lazy and possessive forms.
-        if i < chars.count, chars[i] == "?" || chars[i] == "+" { i += 1 }
+        if at() == UInt8(ascii: "?") || at() == UInt8(ascii: "+") { i += 1 }
         return optional
     }
 }

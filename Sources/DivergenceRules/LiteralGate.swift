@@ -43,10 +43,20 @@ enum LiteralGate: Equatable {
             switch key {
             case .equals(let k)?: options.append(set([k]))
             case .prefix(let p)?: options.append(set([p]))
-            case .pattern?, nil:
-                if case .key(let last)? = path.steps.last { options.append(set([last])) }
+            case .pattern(let p)?:
+                if let required = CompiledPattern.requiredLiterals(of: p), !required.caseInsensitive {
+                    options.append(set(required.literals.map { String(decoding: $0, as: UTF8.self) }))
+                }
+            case nil: break
             }
-            return options.filter { $0 != .always }.max { $0.strength < $1.strength } ?? .always
+            if let best = options.filter({ $0 != .always }).max(by: { $0.strength < $1.strength }) { return best }
+            // A path reaches a node only through each of its keys, so every key is required;
+            // structural keys are common, so they are used only when the tests give nothing.
+            var keys: [LiteralGate] = []
+            for step in path.steps {
+                if case .key(let k) = step { keys.append(set([k])) }
+            }
+            return keys.filter { $0 != .always }.max { $0.strength < $1.strength } ?? .always
         case .all(let children):
             return children.map(of).filter { $0 != .always }.max { $0.strength < $1.strength } ?? .always
         case .any(let children):
@@ -98,7 +108,7 @@ struct LiteralAutomaton: Sendable {
                 if table[slot] < 0 {
                     table[slot] = Int32(outputs.count)
                     outputs.append([])
-                    table += [Int32](repeating: -1, count: classes)
+                    table.append(contentsOf: repeatElement(-1, count: classes))
                 }
                 state = Int(table[slot])
             }

@@ -14,7 +14,7 @@ struct Rules: ParsableCommand {
 
     func run() throws {
         let catalogue = try catalogueOptions.load()
-        var rules = catalogue.rules
+        var rules = id == nil ? catalogue.rules : try catalogue.rulesWithExamples()
         if let platform { rules = rules.filter { $0.owner.rawValue == platform } }
         if let id {
             guard let rule = rules.first(where: { $0.id == id }) else {

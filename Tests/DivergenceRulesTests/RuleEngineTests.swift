@@ -208,6 +208,7 @@ import Testing
         #expect(literals("ab+cde") == ["cde"], "a repeated letter breaks the run")
         #expect(literals("^(?!kube-)[a-z]+\\.example\\.com$") == [".example.com"], "lookarounds require nothing")
         #expect(literals("(?<name>abc)|de") == ["abc", "de"])
+        #expect(literals("abcé?d") == ["abc"], "an optional character is dropped whole, not byte by byte")
         #expect(literals("^(?m)x") == nil)
         #expect(try !CompiledPattern("^gcr\\.io/").matches("us.gcr.io/x"))
     }
