@@ -138,7 +138,7 @@ public struct CheckRun: Sendable {
         if let early = scanned.assessed, early.count == options.to.count {
             // Assessed file by file during the scan: each target's findings into output order.
             assessments = early.map { part in
-                TargetAssessment(target: part.target, findings: Assessor.sortedInOrder(part.findings),
+                TargetAssessment(target: part.target, findings: Assessor.mergedInOrder(part.findings),
                                  suppressed: Assessor.sortedInOrder(part.suppressed))
             }
         } else {

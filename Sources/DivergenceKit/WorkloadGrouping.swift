@@ -54,15 +54,24 @@ public enum WorkloadGrouping {
         // Everything is indexed once, so grouping stays linear in the number of resources:
         // Services by namespace and by one of their selector pairs, Ingresses by the Services
         // they route to, ServiceAccounts and claims by namespace and name.
-        var servicesByPair: [String: [(ref: ResourceRef, selector: [(String, String)])]] = [:]
+        var servicesByPair: [String: [(ref: ResourceRef, selector: [(String, String)], index: Int)]] = [:]
         var ingressesByService: [String: [ResourceRef]] = [:]
         var named: [String: [ResourceRef]] = [:]
-        for r in facts {
+        // A Service is indexed under the rarest pair of its selector (`app=api`, not
+        // `team=billing`): a pod then meets only the few Services that could select it, where
+        // the first pair alone made a namespace of many Services sharing a label quadratic.
+        var pairCounts: [String: Int] = [:]
+        for r in facts where r.ref.kind == "Service" {
+            let ns = r.ref.namespace ?? ""
+            for (key, value) in r.serviceSelector { pairCounts["\(ns)\u{0}\(key)=\(value)", default: 0] += 1 }
+        }
+        for (index, r) in facts.enumerated() {
             let ns = r.ref.namespace ?? ""
             switch r.ref.kind {
             case "Service":
-                if let first = r.serviceSelector.first {
-                    servicesByPair["\(ns)\u{0}\(first.0)=\(first.1)", default: []].append((r.ref, r.serviceSelector))
+                let pairs = r.serviceSelector.map { "\(ns)\u{0}\($0.0)=\($0.1)" }
+                if let rarest = pairs.min(by: { (pairCounts[$0] ?? 0, $0) < (pairCounts[$1] ?? 0, $1) }) {
+                    servicesByPair[rarest, default: []].append((r.ref, r.serviceSelector, index))
                 }
             case "Ingress":
                 for service in r.ingressBackends.sorted() { ingressesByService["\(ns)\u{0}\(service)", default: []].append(r.ref) }
@@ -80,12 +89,17 @@ public enum WorkloadGrouping {
                 members += named["ServiceAccount/\(ns)/\(sa)"] ?? []
             }
             for claim in resource.claims { members += named["PersistentVolumeClaim/\(ns)/\(claim)"] ?? [] }
-            var services: [ResourceRef] = []
-            for (key, value) in podLabels.sorted(by: { $0.key < $1.key }) {
+            var selecting: [(firstKey: String, index: Int, ref: ResourceRef)] = []
+            for (key, value) in podLabels {
                 for candidate in servicesByPair["\(ns)\u{0}\(key)=\(value)"] ?? []
-                where candidate.selector.allSatisfy({ podLabels[$0.0] == $0.1 }) && !services.contains(candidate.ref) {
-                    services.append(candidate.ref)
+                where candidate.selector.allSatisfy({ podLabels[$0.0] == $0.1 }) {
+                    selecting.append((candidate.selector[0].0, candidate.index, candidate.ref))
                 }
+            }
+            // Listed by the first key of their selector, then in input order.
+            var services: [ResourceRef] = []
+            for s in selecting.sorted(by: { ($0.firstKey, $0.index) < ($1.firstKey, $1.index) }) where !services.contains(s.ref) {
+                services.append(s.ref)
             }
             members += services
             var ingresses: [ResourceRef] = []

@@ -80,6 +80,28 @@ public struct Assessor: Sendable {
         sortedInOrder(findings) { findings[$0] }
     }
 
+    /// Findings assessed file by file, back in output order. Each file's findings are a run
+    /// already in order, so sorting the runs by file is enough (a large report has a hundred
+    /// thousand findings and a few thousand files); anything else is sorted in full.
+    public static func mergedInOrder(_ findings: [Finding]) -> [Finding] {
+        guard !findings.isEmpty else { return findings }
+        var runs: [Range<Int>] = []
+        var start = 0
+        for i in 1...findings.count where i == findings.count || findings[i].file != findings[start].file {
+            runs.append(start..<i)
+            start = i
+        }
+        let inOrder = Set(runs.lazy.map { findings[$0.lowerBound].file }).count == runs.count
+            && runs.allSatisfy { run in run.dropFirst().allSatisfy { !order(findings[$0], findings[$0 - 1]) } }
+        guard inOrder else { return sortedInOrder(findings) }
+        var merged: [Finding] = []
+        merged.reserveCapacity(findings.count)
+        for run in runs.sorted(by: { findings[$0.lowerBound].file < findings[$1.lowerBound].file }) {
+            merged += findings[run]
+        }
+        return merged
+    }
+
     /// Suppressed findings in the output order of their findings.
     public static func sortedInOrder(_ suppressed: [SuppressedFinding]) -> [SuppressedFinding] {
         sortedInOrder(suppressed.map(\.finding)) { suppressed[$0] }

@@ -288,4 +288,22 @@ import Testing
         #expect(members == ["Deployment/shop/api", "ServiceAccount/shop/api", "PersistentVolumeClaim/shop/data", "Service/shop/api", "Ingress/shop/web"])
         #expect(clusterWide.map(\.description) == ["Service/shop/other", "Service/elsewhere/api", "StorageClass/fast"])
     }
+
+    /// Services that share a common label (`team: billing`) still go to the pods they select,
+    /// listed by the first key of their selector, then in input order.
+    @Test func servicesSharingACommonLabelGoToTheirOwnPods() throws {
+        var docs: [String] = []
+        for app in ["a", "b", "c"] {
+            docs.append("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: \(app), namespace: n}\nspec:\n  template:\n    metadata: {labels: {team: billing, app: \(app), zone: x}}\n    spec: {containers: [{name: c, image: i}]}\n")
+            docs.append("apiVersion: v1\nkind: Service\nmetadata: {name: \(app), namespace: n}\nspec: {selector: {team: billing, app: \(app)}}\n")
+        }
+        docs.append("apiVersion: v1\nkind: Service\nmetadata: {name: by-zone, namespace: n}\nspec: {selector: {app: b, zone: x}}\n")
+        docs.append("apiVersion: v1\nkind: Service\nmetadata: {name: all-billing, namespace: n}\nspec: {selector: {team: billing}}\n")
+        let resources = ManifestLoader().load(text: docs.joined(separator: "---\n"), file: "w.yaml").resources
+        let (workloads, _) = WorkloadGrouping.group(resources)
+        let b = try #require(workloads.first { $0.owner.name == "b" })
+        #expect(b.members.map(\.description) == ["Deployment/n/b", "Service/n/by-zone", "Service/n/b", "Service/n/all-billing"])
+        let a = try #require(workloads.first { $0.owner.name == "a" })
+        #expect(a.members.map(\.description) == ["Deployment/n/a", "Service/n/a", "Service/n/all-billing"])
+    }
 }
