@@ -319,6 +319,27 @@ public struct ScannedManifests: Sendable {
         whole.facts.reserveCapacity(whole.resources.capacity)
         whole.matches.reserveCapacity(parts.reduce(0) { $0 + $1.matches.count })
         whole.unassessed.reserveCapacity(parts.reduce(0) { $0 + $1.unassessed.count })
+        if let targets = parts.first(where: { $0.assessed != nil })?.assessed?.map(\.target) {
+            // Findings are taken part by part in the order of their files: each part is one
+            // file's run, already in order, so the whole comes out in output order with no
+            // sort and no second copy (`Assessor.mergedInOrder` checks it).
+            func file(_ part: ScannedManifests) -> String {
+                part.assessed?.lazy.compactMap { $0.findings.first?.file }.first ?? ""
+            }
+            var assessed = targets.map { TargetAssessment(target: $0, findings: [], suppressed: []) }
+            for t in targets.indices {
+                assessed[t].findings.reserveCapacity(parts.reduce(0) { $0 + ($1.assessed?[t].findings.count ?? 0) })
+            }
+            for i in parts.indices.sorted(by: { file(parts[$0]) < file(parts[$1]) }) {
+                guard let theirs = parts[i].assessed, theirs.count == targets.count else { continue }
+                for t in targets.indices {
+                    assessed[t].findings += theirs[t].findings
+                    assessed[t].suppressed += theirs[t].suppressed
+                }
+                parts[i].assessed = nil
+            }
+            whole.assessed = assessed
+        }
         for i in parts.indices {
             whole.append(parts[i])
             parts[i] = ScannedManifests()

@@ -94,6 +94,9 @@ public struct Assessor: Sendable {
         let inOrder = Set(runs.lazy.map { findings[$0.lowerBound].file }).count == runs.count
             && runs.allSatisfy { run in run.dropFirst().allSatisfy { !order(findings[$0], findings[$0 - 1]) } }
         guard inOrder else { return sortedInOrder(findings) }
+        if runs.indices.dropFirst().allSatisfy({ findings[runs[$0 - 1].lowerBound].file < findings[runs[$0].lowerBound].file }) {
+            return findings  // already in order: no copy
+        }
         var merged: [Finding] = []
         merged.reserveCapacity(findings.count)
         for run in runs.sorted(by: { findings[$0.lowerBound].file < findings[$1.lowerBound].file }) {
