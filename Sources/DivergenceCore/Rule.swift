@@ -37,7 +37,7 @@ public struct RuleExamples: Sendable, Codable, Hashable {
 ///
 /// Written as `Kind`, `group/Kind`, `group/*` (any kind in a group), a group glob such as
 /// `*.k8s.aws/*`, `$workload` (every kind with a pod spec) or `*`.
-public struct KindSelector: Sendable, Codable, Hashable, CustomStringConvertible {
+public struct KindSelector: Sendable, Hashable, CustomStringConvertible {
     /// `nil` matches any kind.
     public var kind: String?
     /// `nil` matches any group; otherwise a glob (`*` matches any run of characters).
@@ -290,5 +290,21 @@ extension Condition: Codable {
         case .any(let children): try c.encode(children, forKey: CaseKey("any"))
         case .not(let child): try c.encode(child, forKey: CaseKey("not"))
         }
+    }
+}
+
+extension KindSelector: Codable {
+    /// Coded as its written form (`Deployment`, `apps/*`, `*`): one string, not an object.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard text != "$workload", let selector = KindSelector.parse(text).first else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a kind selector: \(text)"))
+        }
+        self = selector
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
     }
 }

@@ -252,11 +252,11 @@ struct RequiredLiterals {
 enum CompiledKeyTest: Sendable {
     case equals(String), prefix(String), pattern(CompiledPattern)
 
-    init(_ test: KeyTest) throws {
+    init(_ test: KeyTest, patterns: PatternCache) throws {
         switch test {
         case .equals(let k): self = .equals(k)
         case .prefix(let p): self = .prefix(p)
-        case .pattern(let r): self = .pattern(try CompiledPattern(r))
+        case .pattern(let r): self = .pattern(try patterns.compiled(r))
         }
     }
 
@@ -290,22 +290,22 @@ indirect enum CompiledCondition: Sendable {
     case any([CompiledCondition])
     case not(CompiledCondition)
 
-    init(_ condition: Condition, paths: PathSlots) throws {
+    init(_ condition: Condition, paths: PathSlots, patterns: PatternCache) throws {
         switch condition {
         case .field(let path, let key, let value):
-            let keyTest = try key.map(CompiledKeyTest.init)
+            let keyTest = try key.map { try CompiledKeyTest($0, patterns: patterns) }
             let slot = paths.slot(for: path)
             switch value {
             case nil: self = .field(path, slot: slot, keyTest, nil, absent: false)
             case .absent?: self = .field(path, slot: slot, keyTest, nil, absent: true)
             case .equals(let v)?: self = .field(path, slot: slot, keyTest, .equals(v), absent: false)
             case .oneOf(let vs)?: self = .field(path, slot: slot, keyTest, .oneOf(Set(vs)), absent: false)
-            case .pattern(let r)?: self = .field(path, slot: slot, keyTest, .pattern(try CompiledPattern(r)), absent: false)
+            case .pattern(let r)?: self = .field(path, slot: slot, keyTest, .pattern(try patterns.compiled(r)), absent: false)
             case .contains(let s)?: self = .field(path, slot: slot, keyTest, .contains(s), absent: false)
             }
-        case .all(let cs): self = .all(try cs.map { try CompiledCondition($0, paths: paths) })
-        case .any(let cs): self = .any(try cs.map { try CompiledCondition($0, paths: paths) })
-        case .not(let c): self = .not(try CompiledCondition(c, paths: paths))
+        case .all(let cs): self = .all(try cs.map { try CompiledCondition($0, paths: paths, patterns: patterns) })
+        case .any(let cs): self = .any(try cs.map { try CompiledCondition($0, paths: paths, patterns: patterns) })
+        case .not(let c): self = .not(try CompiledCondition(c, paths: paths, patterns: patterns))
         }
     }
 
@@ -374,6 +374,50 @@ final class ResolutionCache {
         let nodes = FieldResolver.resolve(path, in: resource)
         resolved[slot] = nodes
         return nodes
+    }
+}
+
+/// The regular expressions of a set of rules, each compiled once (a third of the patterns in
+/// the catalogue repeat) and all of them up front on every core: compiling is most of the time
+/// a check spends before it reads a manifest.
+final class PatternCache {
+    private var compiled: [String: Result<CompiledPattern, any Error>] = [:]
+
+    init(conditions: [Condition], extra: [String] = []) {
+        var sources: [String] = []
+        var seen = Set<String>()
+        func collect(_ condition: Condition) {
+            switch condition {
+            case .field(_, let key, let value):
+                if case .pattern(let p)? = key, seen.insert(p).inserted { sources.append(p) }
+                if case .pattern(let p)? = value, seen.insert(p).inserted { sources.append(p) }
+            case .all(let cs), .any(let cs): cs.forEach(collect)
+            case .not(let c): collect(c)
+            }
+        }
+        conditions.forEach(collect)
+        for p in extra where seen.insert(p).inserted { sources.append(p) }
+        let distinct = sources
+        let results = ResultBox(count: distinct.count)
+        DispatchQueue.concurrentPerform(iterations: distinct.count) { i in
+            results.set(i, Result { try CompiledPattern(distinct[i]) })
+        }
+        for (i, source) in distinct.enumerated() { compiled[source] = results.values[i] }
+    }
+
+    func compiled(_ source: String) throws -> CompiledPattern {
+        if let known = compiled[source] { return try known.get() }
+        let made = try CompiledPattern(source)
+        compiled[source] = .success(made)
+        return made
+    }
+
+    private final class ResultBox: @unchecked Sendable {
+        // Each slot is written by exactly one iteration; read after all have finished.
+        var values: [Result<CompiledPattern, any Error>]
+        private let lock = NSLock()
+        init(count: Int) { values = Array(repeating: .failure(CancellationError()), count: count) }
+        func set(_ i: Int, _ value: Result<CompiledPattern, any Error>) { lock.lock(); values[i] = value; lock.unlock() }
     }
 }
 

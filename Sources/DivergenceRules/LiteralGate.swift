@@ -152,25 +152,30 @@ struct LiteralAutomaton: Sendable {
 
     /// Marks in `found` every literal that occurs in `text`.
     func scan(_ text: String, into found: inout [Bool]) {
-        withTables { scan(text, into: &found, $0) }
+        found.withUnsafeMutableBufferPointer { marks in
+            withTables { scan(text, into: marks, $0) }
+        }
     }
 
     /// Marks every literal occurring in any key or scalar of `node`.
     func scan(_ node: ManifestNode, into found: inout [Bool]) {
-        withTables { tables in
-            func walk(_ node: ManifestNode) {
-                switch node.value {
-                case .scalar(let s): scan(s, into: &found, tables)
-                case .mapping(let entries):
-                    for entry in entries {
-                        scan(entry.key, into: &found, tables)
-                        walk(entry.value)
-                    }
-                case .sequence(let items):
-                    for item in items { walk(item) }
-                }
+        found.withUnsafeMutableBufferPointer { marks in
+            withTables { walk(node, into: marks, $0) }
+        }
+    }
+
+    // A method, not a local recursive function: a local function capturing the marks was
+    // given a heap context, and the walk visits every node of every resource.
+    private func walk(_ node: ManifestNode, into marks: UnsafeMutableBufferPointer<Bool>, _ tables: Tables) {
+        switch node.value {
+        case .scalar(let s): scan(s, into: marks, tables)
+        case .mapping(let entries):
+            for entry in entries {
+                scan(entry.key, into: marks, tables)
+                walk(entry.value, into: marks, tables)
             }
-            walk(node)
+        case .sequence(let items):
+            for item in items { walk(item, into: marks, tables) }
         }
     }
 
@@ -193,7 +198,7 @@ struct LiteralAutomaton: Sendable {
         }
     }
 
-    private func scan(_ text: String, into found: inout [Bool], _ t: Tables) {
+    private func scan(_ text: String, into marks: UnsafeMutableBufferPointer<Bool>, _ t: Tables) {
         var text = text
         text.withUTF8 { bytes in
             var state = 0
@@ -201,7 +206,7 @@ struct LiteralAutomaton: Sendable {
                 state = Int(t.table[state &* classes &+ Int(t.classOf[Int(byte)])])
                 let start = Int(t.outputStart[state]), end = Int(t.outputStart[state &+ 1])
                 if start != end {
-                    for i in start..<end { found[Int(t.outputIds[i])] = true }
+                    for i in start..<end { marks[Int(t.outputIds[i])] = true }
                 }
             }
         }

@@ -77,17 +77,19 @@ public struct RuleEngine: Sendable {
         var byKind: [String: [Int]] = [:]
         var anyKind: [Int] = []
         let paths = PathSlots()
+        let groupGlobs = rules.flatMap(\.kinds).compactMap { $0.group }.filter { $0.contains("*") }
+        let compiled = PatternCache(conditions: rules.map(\.condition), extra: groupGlobs.map { StarGlob.regex($0) })
         var literalIds: [String: Int32] = [:]
         for rule in rules {
             let condition: CompiledCondition
             do {
-                condition = try CompiledCondition(rule.condition, paths: paths)
+                condition = try CompiledCondition(rule.condition, paths: paths, patterns: compiled)
             } catch {
                 throw RuleCompileError(ruleId: rule.id, file: rule.file, line: rule.line, message: "invalid regular expression: \(error)")
             }
             let patterns = try rule.kinds.map { selector -> CompiledPattern? in
                 guard let group = selector.group, group.contains("*") else { return nil }
-                return try CompiledPattern(StarGlob.regex(group))
+                return try compiled.compiled(StarGlob.regex(group))
             }
             let index = entries.count
             var gate: [Int32]?
