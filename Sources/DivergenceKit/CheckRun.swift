@@ -187,6 +187,8 @@ public struct CheckRun: Sendable {
             fixed = baseline.findings.filter { !seen.contains($0.fingerprint) }
         }
 
+        // Workloads are grouped on another core while the other summaries are made here.
+        let grouped = Pending { [facts = scanned.facts, findings] in Self.workloads(facts, findings: findings) }
         // Summaries group finding indices, never copies of findings: a finding is large and a
         // big repository has a hundred thousand of them.
         var ranked = options.to.map { target -> CheckReport.TargetSummary in
@@ -219,7 +221,7 @@ public struct CheckRun: Sendable {
             resources.append(.init(ref: resource.ref, file: shown.file, line: shown.line,
                                    score: Self.score(group, in: findings), findings: group.count))
         }
-        let workloads = Self.workloads(scanned.facts, findings: findings)
+        let workloads = grouped.value
         let coverage = CheckReport.Coverage(
             skipped: scanned.skipped.map { .init(file: $0.file, line: $0.line, reason: $0.reason) },
             errors: scanned.errors.map { .init(file: $0.file, line: $0.line, message: $0.message) },
@@ -387,6 +389,26 @@ final class MatchCounter: @unchecked Sendable {
     func add(_ constructs: Int) {
         lock.lock(); defer { lock.unlock() }
         self.constructs += constructs
+    }
+}
+
+/// A value computed on another thread; `value` waits for it.
+final class Pending<T: Sendable>: @unchecked Sendable {
+    // Written once by the worker before `done` is signalled, read only after waiting on it.
+    private var result: T?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () -> T) {
+        DispatchQueue.global().async {
+            self.result = work()
+            self.done.signal()
+        }
+    }
+
+    var value: T {
+        done.wait()
+        done.signal()  // later reads do not block
+        return result!
     }
 }
 

@@ -43,7 +43,7 @@ public struct JSONReportRenderer: ReportRenderer {
         }
         var out = JSONBytes()
         out.bytes.reserveCapacity(chunkSize + 16 * 1024)
-        func flushIfFull() throws {
+        func flushIfFull(_ out: inout JSONBytes) throws {
             if out.bytes.count >= chunkSize {
                 try write(out.bytes)
                 out.bytes.removeAll(keepingCapacity: true)
@@ -58,12 +58,12 @@ public struct JSONReportRenderer: ReportRenderer {
             for (i, item) in items.enumerated() {
                 writeItem(item, &out)
                 out.raw(i == items.count - 1 ? "\n" : ",\n")
-                try flushIfFull()
+                try flushIfFull(&out)
             }
             out.raw("  ]")
         }
         out.bytes += base[..<cuts[0].lowerBound]
-        try array("findings", report.findings, Self.write)
+        try findings(report.findings, into: &out, flush: flushIfFull)
         out.bytes += base[cuts[0].upperBound..<cuts[1].lowerBound]
         try array("resources", report.resources, Self.write)
         out.bytes += base[cuts[1].upperBound..<cuts[2].lowerBound]
@@ -71,6 +71,45 @@ public struct JSONReportRenderer: ReportRenderer {
         out.bytes += base[cuts[2].upperBound...]
         out.bytes.append(0x0A)
         try write(out.bytes)
+    }
+
+    /// The findings array, written in blocks rendered on every core and emitted in order:
+    /// on a large report the findings are most of the bytes.
+    private func findings(_ items: [Finding], into out: inout JSONBytes, flush: (inout JSONBytes) throws -> Void) throws {
+        out.raw("\"findings\" : [")
+        if items.isEmpty { out.raw("\n\n  ]"); return }
+        out.raw("\n")
+        let block = 1024
+        let wave = max(1, ProcessInfo.processInfo.activeProcessorCount) * 2
+        var start = 0
+        while start < items.count {
+            let blocks = (0..<wave).map { start + $0 * block }.filter { $0 < items.count }
+            let rendered = RenderedBlocks(count: blocks.count)
+            DispatchQueue.concurrentPerform(iterations: blocks.count) { b in
+                var part = JSONBytes()
+                let from = blocks[b], to = min(from + block, items.count)
+                for i in from..<to {
+                    Self.write(items[i], into: &part)
+                    part.raw(i == items.count - 1 ? "\n" : ",\n")
+                }
+                rendered.set(b, part.bytes)
+            }
+            for bytes in rendered.values {
+                out.bytes += bytes
+                try flush(&out)
+            }
+            start += blocks.count * block
+        }
+        out.raw("  ]")
+    }
+
+    /// Blocks rendered by concurrent workers, each slot written once.
+    private final class RenderedBlocks: @unchecked Sendable {
+        private let lock = NSLock()
+        private var slots: [[UInt8]]
+        init(count: Int) { slots = Array(repeating: [], count: count) }
+        func set(_ i: Int, _ bytes: [UInt8]) { lock.lock(); slots[i] = bytes; lock.unlock() }
+        var values: [[UInt8]] { lock.lock(); defer { lock.unlock() }; return slots }
     }
 
     static func write(_ r: CheckReport.ResourceSummary, into out: inout JSONBytes) {
