@@ -21,7 +21,8 @@ public struct JSONReportRenderer: ReportRenderer {
 
     /// Writes the report in chunks of about a megabyte, so a report of a hundred thousand
     /// findings is never held whole in memory.
-    public func stream(_ report: CheckReport, chunkSize: Int = 1 << 20, write: ([UInt8]) throws -> Void) throws {
+    /// `blockSize` findings are rendered per task (see `findings(_:blockSize:into:flush:)`).
+    public func stream(_ report: CheckReport, chunkSize: Int = 1 << 20, blockSize: Int = 1024, write: ([UInt8]) throws -> Void) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var rest = report
@@ -63,7 +64,7 @@ public struct JSONReportRenderer: ReportRenderer {
             out.raw("  ]")
         }
         out.bytes += base[..<cuts[0].lowerBound]
-        try findings(report.findings, into: &out, flush: flushIfFull)
+        try findings(report.findings, blockSize: blockSize, into: &out, flush: flushIfFull)
         out.bytes += base[cuts[0].upperBound..<cuts[1].lowerBound]
         try array("resources", report.resources, Self.write)
         out.bytes += base[cuts[1].upperBound..<cuts[2].lowerBound]
@@ -75,11 +76,10 @@ public struct JSONReportRenderer: ReportRenderer {
 
     /// The findings array, written in blocks rendered on every core and emitted in order:
     /// on a large report the findings are most of the bytes.
-    private func findings(_ items: [Finding], into out: inout JSONBytes, flush: (inout JSONBytes) throws -> Void) throws {
+    private func findings(_ items: [Finding], blockSize block: Int, into out: inout JSONBytes, flush: (inout JSONBytes) throws -> Void) throws {
         out.raw("\"findings\" : [")
         if items.isEmpty { out.raw("\n\n  ]"); return }
         out.raw("\n")
-        let block = 1024
         let wave = max(1, ProcessInfo.processInfo.activeProcessorCount) * 2
         var start = 0
         while start < items.count {

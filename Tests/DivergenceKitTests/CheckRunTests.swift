@@ -224,6 +224,9 @@ import Testing
         try JSONReportRenderer().stream(report, chunkSize: 4096) { chunks.append($0) }
         #expect(chunks.count > 1, "written in several chunks")
         #expect(String(decoding: chunks.flatMap { $0 }, as: UTF8.self) == reference, "streaming writes the same bytes")
+        var blocks: [UInt8] = []
+        try JSONReportRenderer().stream(report, chunkSize: 4096, blockSize: 3) { blocks += $0 }
+        #expect(String(decoding: blocks, as: UTF8.self) == reference, "findings rendered in many concurrent blocks come out in order")
         var one = report
         one.findings = [tricky]
         one.resources = [.init(ref: tricky.resource, file: "x/\"y\".yaml", line: 3, score: 40, findings: 2),
