@@ -8,6 +8,8 @@ enum GitIgnore {
         guard !candidates.isEmpty, let git = Executable.find("git") else { return [] }
         // Group by directory of the first file: one git call per work tree is enough in practice.
         let directory = (candidates[0] as NSString).deletingLastPathComponent
+        // Starting git costs more than a small scan: outside any `.git` there is nothing to ask.
+        guard ProcessInfo.processInfo.environment["GIT_DIR"] != nil || hasGitAncestor(directory) else { return [] }
         guard let inside = try? Executable.run(git, ["-C", directory.isEmpty ? "." : directory, "rev-parse", "--is-inside-work-tree"]),
               inside.status == 0, inside.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "true" else { return [] }
         let absolute = candidates.map { URL(fileURLWithPath: $0).standardized.path }
@@ -17,6 +19,18 @@ enum GitIgnore {
         guard result.status == 0 else { return [] }
         let ignoredAbsolute = Set(result.stdout.split(separator: "\0").map(String.init))
         return Set(zip(candidates, absolute).filter { ignoredAbsolute.contains($0.1) }.map(\.0))
+    }
+
+    /// Whether `directory` or one of its parents holds `.git` (a directory, or a file for
+    /// worktrees and submodules).
+    static func hasGitAncestor(_ directory: String) -> Bool {
+        var path = URL(fileURLWithPath: directory.isEmpty ? "." : directory).standardized.path
+        while true {
+            if FileManager.default.fileExists(atPath: path + "/.git") { return true }
+            let parent = (path as NSString).deletingLastPathComponent
+            if parent == path || parent.isEmpty { return false }
+            path = parent
+        }
     }
 }
 
