@@ -48,8 +48,9 @@ struct EventParser {
             self.kind = kind; self.location = location; self.anchor = anchor
         }
 
-        /// The line a key was first written on, if it was.
-        func line(of key: String) -> Int? {
+        /// The line a key was first written on, if it was. Mutating only so that a call on
+        /// `stack[top]` works in place: a non-mutating call copied the whole frame each key.
+        mutating func line(of key: String) -> Int? {
             if let keyIndex { return keyIndex[key] }
             return keys.first { $0.0 == key }?.1
         }

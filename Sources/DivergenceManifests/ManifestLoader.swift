@@ -169,37 +169,54 @@ public struct ManifestLoader: Sendable {
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
             defer { if let progress { progress(slots.finish(), files.count) } }
             let file = files[index]
-            let data: Data?
+            let contents: FileContents
             if file == "-" {
-                data = stdin()
+                contents = stdin().map { .bytes(Array($0)) } ?? .unreadable
             } else {
-                if let size = Self.fileSize(file), size > limit {
-                    var skipped = ManifestSet()
-                    skipped.files = 1
-                    skipped.skipped = [SkippedInput(file: file, reason: "larger than \(limit / 1024 / 1024) MB (\(size / 1024 / 1024) MB); not read")]
-                    slots.set(index, transform(skipped))
-                    return
-                }
-                data = FileManager.default.contents(atPath: file)
+                contents = Self.read(file, limit: limit)
             }
-            guard let data else {
+            switch contents {
+            case .bytes(let bytes):
+                slots.set(index, transform(bytes.withUnsafeBytes { load(bytes: $0, file: file) }))
+            case .tooLarge(let size):
+                var skipped = ManifestSet()
+                skipped.files = 1
+                skipped.skipped = [SkippedInput(file: file, reason: "larger than \(limit / 1024 / 1024) MB (\(size / 1024 / 1024) MB); not read")]
+                slots.set(index, transform(skipped))
+            case .unreadable:
                 var failed = ManifestSet()
                 failed.files = 1
                 failed.errors = [InputError(file: file, message: "cannot read file (permission denied or not a regular file)")]
                 slots.set(index, transform(failed))
-                return
             }
-            slots.set(index, transform(load(data: data, file: file)))
         }
         return slots.values
     }
 
-    /// The size of a file in bytes, without reading it.
-    static func fileSize(_ path: String) -> Int? {
+    enum FileContents {
+        case bytes([UInt8]), tooLarge(Int), unreadable
+    }
+
+    /// A regular file's bytes with one open, one fstat and as few reads as its size needs.
+    static func read(_ path: String, limit: Int) -> FileContents {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .unreadable }
+        defer { close(fd) }
         var info = stat()
-        guard lstat(path, &info) == 0 || stat(path, &info) == 0 else { return nil }
-        if (info.st_mode & S_IFMT) == S_IFLNK, stat(path, &info) != 0 { return nil }
-        return Int(info.st_size)
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return .unreadable }
+        let size = Int(info.st_size)
+        if size > limit { return .tooLarge(size) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        while done < size {
+            let n = bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + done, size - done) }
+            if n < 0, errno == EINTR { continue }
+            if n < 0 { return .unreadable }
+            if n == 0 { break }  // the file shrank while being read: keep what was there
+            done += n
+        }
+        if done < size { bytes.removeLast(size - done) }
+        return .bytes(bytes)
     }
 
     /// Loads one file's bytes.
@@ -376,4 +393,9 @@ private final class ResultSlots<T>: @unchecked Sendable {
     }
 
     var values: [T] { lock.lock(); defer { lock.unlock() }; return storage.map { $0! } }
+}
+
+/// `read(2)`, named apart from `ManifestLoader.read(_:limit:)`.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
 }

@@ -37,15 +37,19 @@ public struct Assessor: Sendable {
     public func assess(matches: [RuleMatch], unassessed: [UnassessedConstruct], target: Platform) -> TargetAssessment {
         var findings: [Finding] = []
         var suppressed: [SuppressedFinding] = []
-        // Per rule, by the engine's index: `nil` not made yet, `.some(nil)` no finding for this target.
-        var templates: [Template??] = []
+        // Per rule, by the engine's index: absent not looked up yet, `nil` no finding for this
+        // target. A dictionary: a file's matches name a few rules of hundreds.
+        var templates: [Int: Template?] = [:]
         for match in matches {
             let index = match.shared.index
-            if index >= templates.count { templates += Array(repeating: nil, count: index - templates.count + 1) }
-            if templates[index] == nil {
-                templates[index] = .some(store.template(rule: index, target: target) { template(for: match.rule, target: target) })
+            let known: Template?
+            if let found = templates[index] {
+                known = found
+            } else {
+                known = store.template(rule: index, target: target) { template(for: match.rule, target: target) }
+                templates[index] = .some(known)
             }
-            guard let template = templates[index]! else { continue }
+            guard let template = known else { continue }
             route(finding(for: match, target: target, template: template), resource: match.resource, findings: &findings, suppressed: &suppressed)
         }
         for construct in unassessed where construct.platform != target {
@@ -112,6 +116,10 @@ public struct Assessor: Sendable {
 
     /// The elements that `findings` describe, index for index, in the findings' output order.
     static func sortedInOrder<T>(_ findings: [Finding], _ element: (Int) -> T) -> [T] {
+        // Often already in order (one file's matches, one rule per line): no ranks to build.
+        if findings.indices.dropFirst().allSatisfy({ !Self.order(findings[$0], findings[$0 - 1]) }) {
+            return findings.indices.map(element)
+        }
         func ranks(_ values: some Sequence<String>) -> [String: Int] {
             Dictionary(uniqueKeysWithValues: Set(values).sorted().enumerated().map { ($1, $0) })
         }
