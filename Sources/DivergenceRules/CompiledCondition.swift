@@ -365,13 +365,19 @@ indirect enum CompiledCondition: Sendable {
 /// (`$containers[*].image`, `metadata.annotations`, …), so each is walked once per resource.
 /// Used by one thread at a time (one resource is matched on one thread).
 final class ResolutionCache {
-    private var resolved: [[ResolvedNode]?]
+    // A dictionary, not an array of every slot: a resource resolves a handful of the
+    // hundreds of paths the rules name, and clearing an array of all of them cost more.
+    private var resolved: [Int: [ResolvedNode]] = [:]
+    /// The pod spec and pod template metadata, found once per resource for every `$pod…` path.
+    let roots: FieldResolver.Roots
 
-    init(slots: Int) { resolved = Array(repeating: nil, count: slots) }
+    init(slots: Int, resource: LocatedResource) {
+        roots = FieldResolver.Roots(resource)
+    }
 
     func resolve(_ path: FieldPath, slot: Int, in resource: LocatedResource) -> [ResolvedNode] {
         if let hit = resolved[slot] { return hit }
-        let nodes = FieldResolver.resolve(path, in: resource)
+        let nodes = FieldResolver.resolve(path, in: resource, roots: roots)
         resolved[slot] = nodes
         return nodes
     }

@@ -26,17 +26,27 @@ enum FieldResolver {
         return ResolvedNode(node: node, trail: trail, keyLocation: keyLocation, key: part)
     }
 
-    static func resolve(_ path: FieldPath, in resource: LocatedResource) -> [ResolvedNode] {
+    /// The roots `$pod` and `$podMeta` of one resource, looked up once however many paths use them.
+    final class Roots {
+        private let resource: LocatedResource
+        private(set) lazy var podSpec: ResolvedNode? = FieldResolver.podSpec(of: resource)
+        private(set) lazy var podMeta: ResolvedNode? = FieldResolver.podTemplate(of: resource, part: "metadata")
+
+        init(_ resource: LocatedResource) { self.resource = resource }
+    }
+
+    static func resolve(_ path: FieldPath, in resource: LocatedResource, roots: Roots? = nil) -> [ResolvedNode] {
+        let roots = roots ?? Roots(resource)
         var current: [ResolvedNode]
         switch path.root {
         case .document:
             current = [ResolvedNode(node: resource.root, trail: nil, keyLocation: nil, key: nil)]
         case .pod:
-            current = podSpec(of: resource).map { [$0] } ?? []
+            current = roots.podSpec.map { [$0] } ?? []
         case .podMeta:
-            current = podTemplate(of: resource, part: "metadata").map { [$0] } ?? []
+            current = roots.podMeta.map { [$0] } ?? []
         case .containers:
-            guard let pod = podSpec(of: resource) else { return [] }
+            guard let pod = roots.podSpec else { return [] }
             current = []
             for listKey in ["containers", "initContainers", "ephemeralContainers"] {
                 guard let items = pod.node[listKey]?.items else { continue }
@@ -79,12 +89,15 @@ enum FieldResolver {
 
     /// Appends a key in the labels' notation: `.key`, or `["key"]` when it has dots or slashes.
     static func append(key: String, to path: String) -> String {
-        // ASCII letters, digits, `_` and `-` make a plain key; checked on bytes, this is hot.
-        let plain = !key.isEmpty && key.utf8.allSatisfy { b in
+        if isPlain(key) { return path.isEmpty ? key : path + "." + key }
+        return path + "[\"" + key + "\"]"
+    }
+
+    /// ASCII letters, digits, `_` and `-` make a plain key; checked on bytes, this is hot.
+    static func isPlain(_ key: String) -> Bool {
+        !key.isEmpty && key.utf8.allSatisfy { b in
             (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == 0x5f || b == 0x2d
         }
-        if plain { return path.isEmpty ? key : path + "." + key }
-        return path + "[\"" + key + "\"]"
     }
 }
 
@@ -101,17 +114,31 @@ final class PathTrail: @unchecked Sendable {
         self.component = component
     }
 
+    /// The path in the labels' notation, built once into one buffer (it is asked for every
+    /// node that matches).
     var path: String {
         var components: [Component] = []
         var cursor: PathTrail? = self
         while let c = cursor { components.append(c.component); cursor = c.parent }
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
         for component in components.reversed() {
             switch component {
-            case .key(let key): out = FieldResolver.append(key: key, to: out)
-            case .index(let i): out += "[\(i)]"
+            case .key(let key):
+                if FieldResolver.isPlain(key) {
+                    if !out.isEmpty { out.append(0x2E) }
+                    out += key.utf8
+                } else {
+                    out += "[\"".utf8
+                    out += key.utf8
+                    out += "\"]".utf8
+                }
+            case .index(let i):
+                out.append(0x5B)
+                out += String(i).utf8
+                out.append(0x5D)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

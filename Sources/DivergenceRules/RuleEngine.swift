@@ -137,7 +137,7 @@ public struct RuleEngine: Sendable {
         // Rule order, each rule once: matches come out in the order of the catalogue.
         candidates.sort()
         var result: [RuleMatch] = []
-        let cache = ResolutionCache(slots: pathSlots)
+        let cache = ResolutionCache(slots: pathSlots, resource: resource)
         let group = resource.ref.group
         var previous = -1
         for index in candidates where index != previous {
