@@ -180,14 +180,12 @@ public final class CatalogueStore {
     }
 
     public static func decodePoints(_ bodies: [String]) throws -> [DivergencePoint] {
-        let decoder = JSONDecoder()
-        return try bodies.map { try decoder.decode(DivergencePoint.self, from: Data($0.utf8)) }
+        try bodies.map(PointRecord.decode)
     }
 
     public func point(id: String) throws -> DivergencePoint? {
-        let decoder = JSONDecoder()
-        return try database.query("SELECT body FROM points WHERE id = ?", [.text(id)]) {
-            try decoder.decode(DivergencePoint.self, from: Data($0.text(0).utf8))
+        try database.query("SELECT body FROM points WHERE id = ?", [.text(id)]) {
+            try PointRecord.decode($0.text(0))
         }.first
     }
 
@@ -201,7 +199,7 @@ public final class CatalogueStore {
         let decoder = JSONDecoder()
         let columns = withExamples ? "body, examples" : "body"
         return try database.query("SELECT \(columns) FROM rules ORDER BY file, line, id") { row in
-            var rule = try decoder.decode(Rule.self, from: Data(row.text(0).utf8))
+            var rule = try RuleRecord.decode(row.text(0))
             if withExamples { rule.examples = try decoder.decode(RuleExamples.self, from: Data(row.text(1).utf8)) }
             return rule
         }

@@ -18,6 +18,37 @@ enum CatalogueFixture {
     }
 }
 
+@Suite struct RuleRecordTests {
+    /// The hand-written readers give what JSONDecoder gives, for every rule and point of the
+    /// catalogue and for strings that need every escape.
+    @Test func readsWhatTheEncoderWroteForEveryRule() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var rules = CatalogueFixture.source.rules.map { rule -> Rule in
+            var bare = rule
+            bare.examples = RuleExamples()
+            return bare
+        }
+        #expect(rules.count > 500)
+        rules.append(Rule(id: "t.escapes", point: "p", owner: .neutral, confidence: .low,
+                          message: "quote \" slash / back \\ tab \t nl \n cr \r bell \u{7} é ☃ 𝄞", remediation: nil,
+                          kinds: [KindSelector(kind: nil, group: "*.k8s.aws"), KindSelector(kind: nil, group: nil)],
+                          condition: .not(.all([.field(path: try FieldPath.parse("metadata.annotations"), key: .prefix("a/"), value: .absent),
+                                                .field(path: try FieldPath.parse("$containers[*].env[*].value"), key: nil, value: .oneOf(["x", "y"]))])),
+                          file: "f.yaml", line: 7))
+        for rule in rules {
+            let body = String(decoding: try encoder.encode(rule), as: UTF8.self)
+            #expect(try RuleRecord.decode(body) == JSONDecoder().decode(Rule.self, from: Data(body.utf8)), "\(rule.id)")
+        }
+        for point in CatalogueFixture.source.points {
+            let body = String(decoding: try encoder.encode(point), as: UTF8.self)
+            #expect(try PointRecord.decode(body) == JSONDecoder().decode(DivergencePoint.self, from: Data(body.utf8)), "\(point.id)")
+        }
+        #expect(throws: (any Error).self) { try RuleRecord.decode("{\"id\": 1}") }
+        #expect(throws: (any Error).self) { try RuleRecord.decode("{") }
+    }
+}
+
 @Suite struct BuiltInCatalogueTests {
     @Test func validatesWithoutProblems() {
         let issues = CatalogueValidator.validate(CatalogueFixture.source)
