@@ -78,7 +78,8 @@ public struct ResourceRef: Sendable, Codable, Hashable, Comparable, CustomString
 
     /// The API group (`""` for the core group).
     public var group: String {
-        guard let slash = apiVersion.firstIndex(of: "/") else { return "" }
+        // On UTF-8: finding a Character walks grapheme boundaries, and this is asked per rule.
+        guard let slash = apiVersion.utf8.firstIndex(of: 0x2F) else { return "" }
         return String(apiVersion[..<slash])
     }
 

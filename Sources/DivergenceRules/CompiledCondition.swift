@@ -367,7 +367,7 @@ indirect enum CompiledCondition: Sendable {
 final class ResolutionCache {
     // A dictionary, not an array of every slot: a resource resolves a handful of the
     // hundreds of paths the rules name, and clearing an array of all of them cost more.
-    private var resolved: [Int: [ResolvedNode]] = [:]
+    private var resolved = Dictionary<Int, [ResolvedNode]>(minimumCapacity: 16)
     /// The pod spec and pod template metadata, found once per resource for every `$pod…` path.
     let roots: FieldResolver.Roots
 

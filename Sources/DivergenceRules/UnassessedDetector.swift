@@ -41,7 +41,8 @@ public struct UnassessedDetector: Sendable {
     public func unassessed(in resource: LocatedResource, covered matches: [RuleMatch]) -> [UnassessedConstruct] {
         var result: [UnassessedConstruct] = []
         // The API group: only when no rule said anything about the object at all.
-        if matches.isEmpty, let (_, prefix) = groupPrefixes.first(where: { $0.0.matches(resource.ref.group) }) {
+        let group = resource.ref.group
+        if matches.isEmpty, let (_, prefix) = groupPrefixes.first(where: { $0.0.matches(group) }) {
             let location = resource.root.entry("apiVersion")?.value.location ?? resource.location
             result.append(UnassessedConstruct(resource: resource,
                 node: NodeMatch(path: "apiVersion", location: location, evidence: resource.ref.apiVersion),
