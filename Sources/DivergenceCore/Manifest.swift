@@ -57,11 +57,17 @@ public struct ManifestNode: Sendable, Hashable {
 
     /// The entry with key `key`, if this node is a mapping that has it.
     public func entry(_ key: String) -> Entry? {
-        entries?.first { $0.key == key }
+        guard case .mapping(let entries) = value else { return nil }
+        for i in entries.indices where entries[i].key == key { return entries[i] }
+        return nil
     }
 
+    /// The value under `key`, if this node is a mapping that has it. Looked up in place: lookups
+    /// chain (`root["spec"]?["template"]?["metadata"]`) for every resource of every scan.
     public subscript(key: String) -> ManifestNode? {
-        entry(key)?.value
+        guard case .mapping(let entries) = value else { return nil }
+        for i in entries.indices where entries[i].key == key { return entries[i].value }
+        return nil
     }
 }
 

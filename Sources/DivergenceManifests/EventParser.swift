@@ -35,9 +35,10 @@ struct EventParser {
         var items: [ManifestNode] = []
         var entries: [ManifestNode.Entry] = []
         var pendingKey: (String, SourceLocation, isMerge: Bool)?
-        /// Keys written in this mapping (not merged ones), with their lines: searched in place
-        /// while short, indexed once a mapping grows long (hostile input must stay linear).
+        /// Keys written in this mapping once a merge key has spliced others in (before that,
+        /// `entries` holds exactly the written keys and is searched instead).
         var keys: [(String, Int)] = []
+        /// Written keys by name, once a mapping grows long (hostile input must stay linear).
         var keyIndex: [String: Int]?
         var merged = false
         var duplicate: (key: String, line: Int, first: Int)?
@@ -52,16 +53,28 @@ struct EventParser {
         /// `stack[top]` works in place: a non-mutating call copied the whole frame each key.
         mutating func line(of key: String) -> Int? {
             if let keyIndex { return keyIndex[key] }
-            return keys.first { $0.0 == key }?.1
+            if merged { return keys.first { $0.0 == key }?.1 }
+            for i in entries.indices where entries[i].key == key { return entries[i].keyLocation.line }
+            return nil
         }
 
+        /// Records a written key (its value is not attached yet).
         mutating func note(key: String, line: Int) {
-            keys.append((key, line))
+            if merged { keys.append((key, line)) }
             if keyIndex != nil {
                 keyIndex![key] = keyIndex![key] ?? line
-            } else if keys.count > 16 {
-                keyIndex = Dictionary(keys, uniquingKeysWith: { first, _ in first })
+            } else if (merged ? keys.count : entries.count + 1) > 16 {
+                let written = merged ? keys : entries.map { ($0.key, $0.keyLocation.line) } + [(key, line)]
+                keyIndex = Dictionary(written, uniquingKeysWith: { first, _ in first })
             }
+        }
+
+        /// Before the first merge: from now on written keys (the merge key among them) are told
+        /// apart from merged ones.
+        mutating func beginMerging(mergeKeyLine: Int) {
+            guard !merged else { return }
+            keys = entries.map { ($0.key, $0.keyLocation.line) } + [("<<", mergeKeyLine)]
+            merged = true
         }
     }
 
@@ -117,10 +130,10 @@ struct EventParser {
                     if isMerge {
                         // YAML 1.1 merge: splice the merged mapping(s) in, keys already present win.
                         let merged = node.entries ?? node.items?.flatMap { $0.entries ?? [] } ?? []
+                        stack[top].beginMerging(mergeKeyLine: keyLocation.line)
                         for entry in merged where !stack[top].entries.contains(where: { $0.key == entry.key }) {
                             stack[top].entries.append(entry)
                         }
-                        stack[top].merged = true
                     } else {
                         let entry = ManifestNode.Entry(key: key, keyLocation: keyLocation, value: node)
                         // A key written after a merge overrides the merged one.

@@ -67,6 +67,13 @@ import Testing
         #expect(labels.entries?.filter { $0.key == "tier" }.count == 1)
     }
 
+    @Test func aKeyWrittenTwiceAroundAMergeIsADuplicate() {
+        let text = "base: &b {x: 1}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: m\ndata:\n  a: 1\n  <<: *b\n  a: 2\n"
+        let set = loader.load(text: text, file: "dup.yaml")
+        #expect(set.resources.isEmpty)
+        #expect(set.errors.first?.message.contains("duplicate key 'a' (first at line 7)") == true)
+    }
+
     @Test func duplicateKeysInALongMappingAreStillFound() {
         let keys = (0..<40).map { "  key\($0): v" }.joined(separator: "\n")
         let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n\(keys)\n  key7: again\n"
