@@ -50,6 +50,7 @@ public enum WorkloadGrouping {
     public static func group(facts: [Facts]) -> (workloads: [Workload], clusterWide: [ResourceRef]) {
         let workloadKinds = Set(KindSelector.workloadKinds)
         var workloads: [Workload] = []
+        var workloadIndex: [ResourceRef: Int] = [:]
         var claimed = Set<ResourceRef>()
         // Everything is indexed once, so grouping stays linear in the number of resources:
         // Services by namespace and by one of their selector pairs, Ingresses by the Services
@@ -110,9 +111,21 @@ public enum WorkloadGrouping {
             }
             members += ingresses
             claimed.formUnion(members)
-            workloads.append(Workload(owner: resource.ref, members: members))
+            // The same object written in several files (copies, overlays into one namespace) is
+            // one workload, each member listed once: repeated members counted their findings
+            // again, and at scale made grouping quadratic in the number of copies.
+            if let existing = workloadIndex[resource.ref] {
+                var listed = Set(workloads[existing].members)
+                for member in members where listed.insert(member).inserted { workloads[existing].members.append(member) }
+            } else {
+                var listed = Set<ResourceRef>()
+                workloadIndex[resource.ref] = workloads.count
+                workloads.append(Workload(owner: resource.ref, members: members.filter { listed.insert($0).inserted }))
+            }
         }
-        let clusterWide = facts.map(\.ref).filter { !claimed.contains($0) }
+        // Each cluster-wide object once, however many files write it (as for workload members).
+        var listed = Set<ResourceRef>()
+        let clusterWide = facts.map(\.ref).filter { !claimed.contains($0) && listed.insert($0).inserted }
         return (workloads, clusterWide)
     }
 

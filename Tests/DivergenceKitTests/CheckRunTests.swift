@@ -292,6 +292,21 @@ import Testing
         #expect(clusterWide.map(\.description) == ["Service/shop/other", "Service/elsewhere/api", "StorageClass/fast"])
     }
 
+    /// An object written in two files is one workload (or one cluster-wide entry), each member
+    /// listed once.
+    @Test func aWorkloadWrittenTwiceIsOneWorkload() throws {
+        let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: n}\nspec:\n  template:\n    metadata: {labels: {app: api}}\n    spec: {serviceAccountName: api, containers: [{name: c, image: i}]}\n"
+        let account = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: api, namespace: n}\n"
+        let storage = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\nprovisioner: ebs.csi.aws.com\n"
+        let loader = ManifestLoader()
+        let text = [deployment, account, storage].joined(separator: "---\n")
+        let resources = loader.load(text: text, file: "a.yaml").resources + loader.load(text: text, file: "b.yaml").resources
+        let (workloads, clusterWide) = WorkloadGrouping.group(resources)
+        #expect(workloads.count == 1)
+        #expect(workloads.first?.members.map(\.description) == ["Deployment/n/api", "ServiceAccount/n/api"])
+        #expect(clusterWide.map(\.description) == ["StorageClass/fast"])
+    }
+
     /// Services that share a common label (`team: billing`) still go to the pods they select,
     /// listed by the first key of their selector, then in input order.
     @Test func servicesSharingACommonLabelGoToTheirOwnPods() throws {
