@@ -138,7 +138,9 @@ public struct LocatedResource: Sendable, Hashable {
                                                    value: ManifestNode(.mapping(kept), at: annotations.value.location)))
             }
         }
-        copy.root = ManifestNode(.mapping([ManifestNode.Entry(key: "metadata", keyLocation: here, value: ManifestNode(.mapping(metadata), at: here))]), at: root.location)
+        // Nearly no resource has such annotations: it then keeps an empty mapping (no allocation).
+        copy.root = metadata.isEmpty ? ManifestNode(.mapping([]), at: root.location)
+            : ManifestNode(.mapping([ManifestNode.Entry(key: "metadata", keyLocation: here, value: ManifestNode(.mapping(metadata), at: here))]), at: root.location)
         return copy
     }
 
