@@ -336,7 +336,8 @@ public struct ScannedManifests: Sendable {
             for t in targets.indices {
                 assessed[t].findings.reserveCapacity(parts.reduce(0) { $0 + ($1.assessed?[t].findings.count ?? 0) })
             }
-            for i in parts.indices.sorted(by: { file(parts[$0]) < file(parts[$1]) }) {
+            let files = parts.map(file)
+            for i in parts.indices.sorted(by: { files[$0] < files[$1] }) {
                 guard let theirs = parts[i].assessed, theirs.count == targets.count else { continue }
                 for t in targets.indices {
                     assessed[t].findings += theirs[t].findings

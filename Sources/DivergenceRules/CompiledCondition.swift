@@ -371,7 +371,7 @@ final class ResolutionCache {
     /// The pod spec and pod template metadata, found once per resource for every `$pod…` path.
     let roots: FieldResolver.Roots
 
-    init(slots: Int, resource: LocatedResource) {
+    init(resource: LocatedResource) {
         roots = FieldResolver.Roots(resource)
     }
 
@@ -430,7 +430,6 @@ final class PatternCache {
 /// Numbers the distinct field paths while rules compile (not used after).
 final class PathSlots {
     private var slots: [FieldPath: Int] = [:]
-    var count: Int { slots.count }
 
     func slot(for path: FieldPath) -> Int {
         if let slot = slots[path] { return slot }

@@ -40,8 +40,8 @@ public struct RuleMatch: Sendable, Hashable {
     }
 }
 
-/// Runs the declarative rules over resources. Rules are indexed by kind, so each resource meets
-/// only the rules that can fire on it.
+/// Runs the declarative rules over resources. A resource meets only the rules that its literals
+/// open and the ungated rules of its kind.
 public struct RuleEngine: Sendable {
     /// A class, so the hot loop hands out one reference instead of copying a rule's strings.
     final class Entry: Sendable {
@@ -68,7 +68,6 @@ public struct RuleEngine: Sendable {
     private let ungatedAnyKind: [Int]
     /// For each gate literal, the rules it opens.
     private let openedBy: [[Int]]
-    private let pathSlots: Int
     private let literals: LiteralAutomaton
 
     /// Compiles every rule; a bad regular expression fails here, before any manifest is read.
@@ -124,7 +123,6 @@ public struct RuleEngine: Sendable {
             for literal in entry.gate ?? [] { openedBy[Int(literal)].append(index) }
         }
         self.openedBy = openedBy
-        pathSlots = paths.count
         literals = LiteralAutomaton(literals: literalIds.sorted { $0.value < $1.value }.map(\.key))
     }
 
@@ -137,7 +135,7 @@ public struct RuleEngine: Sendable {
         // Rule order, each rule once: matches come out in the order of the catalogue.
         candidates.sort()
         var result: [RuleMatch] = []
-        let cache = ResolutionCache(slots: pathSlots, resource: resource)
+        let cache = ResolutionCache(resource: resource)
         let group = resource.ref.group
         var previous = -1
         for index in candidates where index != previous {

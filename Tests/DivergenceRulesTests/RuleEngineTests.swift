@@ -236,3 +236,27 @@ import Testing
         #expect(gate(.field(path: try FieldPath.parse("spec.description"), key: nil, value: .equals("two words"))) == .anyOf(["description"]), "literals with spaces are not used")
     }
 }
+
+@Suite struct FindingOrderTests {
+    func finding(_ file: String, _ line: Int, _ rule: String, _ target: Platform = .gcp) -> Finding {
+        Finding(ruleId: rule, divergenceId: "d", domain: .dns, severity: .low, confidence: .low, score: 1, equivalence: .none,
+                owner: "aws", target: target, file: file, line: line, column: 1,
+                resource: ResourceRef(apiVersion: "v1", kind: "K", namespace: nil, name: "n"), path: "p", evidence: "e",
+                message: "m", remediation: "r", references: [], effort: 1, title: "t")
+    }
+
+    /// Per-file runs in any file order come back in output order, as a full sort would put them.
+    @Test func runsOfFilesMergeIntoOutputOrder() {
+        // Walk order puts a/x.yaml before a-b.yaml; string order the other way round.
+        let runs = [finding("a/x.yaml", 1, "r1"), finding("a/x.yaml", 3, "r0"), finding("a-b.yaml", 2, "r2"), finding("a-b.yaml", 2, "r3")]
+        let merged = Assessor.mergedInOrder(runs)
+        #expect(merged.map { "\($0.file):\($0.line)" } == ["a-b.yaml:2", "a-b.yaml:2", "a/x.yaml:1", "a/x.yaml:3"])
+        #expect(merged == runs.sorted(by: Assessor.order))
+        // A file in two runs, or a run out of order, is sorted in full.
+        let split = [finding("b.yaml", 5, "r"), finding("a.yaml", 1, "r"), finding("b.yaml", 1, "r")]
+        #expect(Assessor.mergedInOrder(split) == split.sorted(by: Assessor.order))
+        let unordered = [finding("a.yaml", 9, "r"), finding("a.yaml", 1, "r")]
+        #expect(Assessor.mergedInOrder(unordered) == unordered.sorted(by: Assessor.order))
+        #expect(Assessor.sortedInOrder(unordered) == unordered.sorted(by: Assessor.order))
+    }
+}
