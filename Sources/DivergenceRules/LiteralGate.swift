@@ -25,7 +25,11 @@ enum LiteralGate: Equatable {
         }
     }
 
-    static func of(_ condition: Condition) -> LiteralGate {
+    /// What every match of a pattern contains; the engine passes the analysis its compiled
+    /// patterns already made, instead of analysing each pattern a second time.
+    typealias Literals = (String) -> (literals: [[UInt8]], caseInsensitive: Bool)?
+
+    static func of(_ condition: Condition, literalsOf: Literals = CompiledPattern.requiredLiterals(of:)) -> LiteralGate {
         switch condition {
         case .field(let path, let key, let value):
             if value == .absent { return .always }
@@ -35,7 +39,7 @@ enum LiteralGate: Equatable {
             case .oneOf(let vs)?: options.append(set(vs))
             case .contains(let c)?: options.append(set([c]))
             case .pattern(let p)?:
-                if let required = CompiledPattern.requiredLiterals(of: p), !required.caseInsensitive {
+                if let required = literalsOf(p), !required.caseInsensitive {
                     options.append(set(required.literals.map { String(decoding: $0, as: UTF8.self) }))
                 }
             case .absent?, nil: break
@@ -44,7 +48,7 @@ enum LiteralGate: Equatable {
             case .equals(let k)?: options.append(set([k]))
             case .prefix(let p)?: options.append(set([p]))
             case .pattern(let p)?:
-                if let required = CompiledPattern.requiredLiterals(of: p), !required.caseInsensitive {
+                if let required = literalsOf(p), !required.caseInsensitive {
                     options.append(set(required.literals.map { String(decoding: $0, as: UTF8.self) }))
                 }
             case nil: break
@@ -58,11 +62,11 @@ enum LiteralGate: Equatable {
             }
             return keys.filter { $0 != .always }.max { $0.strength < $1.strength } ?? .always
         case .all(let children):
-            return children.map(of).filter { $0 != .always }.max { $0.strength < $1.strength } ?? .always
+            return children.map { of($0, literalsOf: literalsOf) }.filter { $0 != .always }.max { $0.strength < $1.strength } ?? .always
         case .any(let children):
             var union = Set<String>()
             for child in children {
-                guard case .anyOf(let s) = of(child) else { return .always }
+                guard case .anyOf(let s) = of(child, literalsOf: literalsOf) else { return .always }
                 union.formUnion(s)
             }
             return .anyOf(union)
@@ -122,18 +126,20 @@ struct LiteralAutomaton: Sendable {
             if table[c] < 0 { table[c] = 0 } else { queue.append(Int(table[c])) }
         }
         var head = 0
-        while head < queue.count {
-            let state = queue[head]
-            head += 1
-            outputs[state] += outputs[failure[state]]
-            for c in 0..<classes {
-                let slot = state * classes + c
-                let fallback = table[failure[state] * classes + c]
-                if table[slot] < 0 {
-                    table[slot] = fallback
-                } else {
-                    failure[Int(table[slot])] = Int(fallback)
-                    queue.append(Int(table[slot]))
+        table.withUnsafeMutableBufferPointer { table in
+            while head < queue.count {
+                let state = queue[head]
+                head += 1
+                outputs[state] += outputs[failure[state]]
+                let row = state * classes, fallbackRow = failure[state] * classes
+                for c in 0..<classes {
+                    let fallback = table[fallbackRow + c]
+                    if table[row + c] < 0 {
+                        table[row + c] = fallback
+                    } else {
+                        failure[Int(table[row + c])] = Int(fallback)
+                        queue.append(Int(table[row + c]))
+                    }
                 }
             }
         }

@@ -92,7 +92,10 @@ public struct RuleEngine: Sendable {
             }
             let index = entries.count
             var gate: [Int32]?
-            if case .anyOf(let required) = LiteralGate.of(rule.condition) {
+            let literalsOf: LiteralGate.Literals = { source in
+                (try? compiled.compiled(source)).flatMap { p in p.requiredLiterals.map { ($0, p.caseInsensitive) } }
+            }
+            if case .anyOf(let required) = LiteralGate.of(rule.condition, literalsOf: literalsOf) {
                 gate = required.sorted().map { literal in
                     if let id = literalIds[literal] { return id }
                     let id = Int32(literalIds.count)
