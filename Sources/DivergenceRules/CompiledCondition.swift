@@ -408,7 +408,7 @@ final class PatternCache {
         DispatchQueue.concurrentPerform(iterations: distinct.count) { i in
             results.set(i, Result { try CompiledPattern(distinct[i]) })
         }
-        for (i, source) in distinct.enumerated() { compiled[source] = results.values[i] }
+        for (i, source) in distinct.enumerated() { compiled[source] = results.values[i]! }
     }
 
     func compiled(_ source: String) throws -> CompiledPattern {
@@ -420,9 +420,9 @@ final class PatternCache {
 
     private final class ResultBox: @unchecked Sendable {
         // Each slot is written by exactly one iteration; read after all have finished.
-        var values: [Result<CompiledPattern, any Error>]
+        var values: [Result<CompiledPattern, any Error>?]
         private let lock = NSLock()
-        init(count: Int) { values = Array(repeating: .failure(CancellationError()), count: count) }
+        init(count: Int) { values = Array(repeating: nil, count: count) }
         func set(_ i: Int, _ value: Result<CompiledPattern, any Error>) { lock.lock(); values[i] = value; lock.unlock() }
     }
 }
