@@ -18,6 +18,16 @@ public struct MarkdownReportRenderer: ReportRenderer {
         return "\(fence) \(flat) \(fence)"
     }
 
+    /// What a finding's explanation is made of (shared by the findings of a rule and target).
+    struct Explained: Hashable {
+        var owner: String
+        var message: String
+        var remediation: String
+        var target: Platform
+        var equivalent: String?
+        var references: [String]
+    }
+
     /// Catalogue prose, which is trusted Markdown: code spans stay as written; outside them,
     /// `<`, `>` and `&` are escaped so placeholders such as `<ns>` are not read as HTML.
     func prose(_ s: String) -> String {
@@ -46,6 +56,40 @@ public struct MarkdownReportRenderer: ReportRenderer {
     }
 
     public func render(_ report: CheckReport) throws -> String {
+        // The findings of one rule and target share their title, file and texts: each is escaped
+        // once (escaping through Foundation on every finding made a large runbook take seconds).
+        var escapedTexts: [String: String] = [:]
+        func escaped(_ s: String) -> String {
+            if let known = escapedTexts[s] { return known }
+            let made = e(s)
+            escapedTexts[s] = made
+            return made
+        }
+        var scoreTexts: [Double: String] = [:]
+        func tenths(_ score: Double) -> String {
+            if let known = scoreTexts[score] { return known }
+            let made = String(format: "%.1f", score)
+            scoreTexts[score] = made
+            return made
+        }
+        var explanations: [Explained: String] = [:]
+        func explanation(_ f: Finding) -> String {
+            let key = Explained(owner: f.owner, message: f.message, remediation: f.remediation, target: f.target,
+                                equivalent: f.targetEquivalent, references: f.references)
+            if let known = explanations[key] { return known }
+            var out = ""
+            let lines = f.message.split(separator: "\n").map(String.init)
+            out += "**Here (\(e(f.owner))).** \(prose(lines.first ?? ""))\n\n"
+            if lines.count > 1 { out += "**On the target.** " + lines.dropFirst().map { prose($0) }.joined(separator: " ") + "\n\n" }
+            let advice = f.remediation.components(separatedBy: "\nOn ").first ?? f.remediation
+            out += "**What to do.** \(prose(advice))\n\n"
+            if let equivalent = f.targetEquivalent {
+                out += "Equivalent on \(f.target.product):\n\n" + fenced(equivalent) + "\n"
+            }
+            if !f.references.isEmpty { out += f.references.map { "<\($0)>" }.joined(separator: " · ") + "\n\n" }
+            explanations[key] = out
+            return out
+        }
         let s = report.summary
         var out = "# Migration assessment: \(report.from?.rawValue ?? "unknown") → \(report.to.map(\.rawValue).joined(separator: ", "))\n\n"
         if let reason = report.fromReason { out += "_\(e(reason))_\n\n" }
@@ -80,19 +124,11 @@ public struct MarkdownReportRenderer: ReportRenderer {
             guard !group.isEmpty else { continue }
             out += "### \(domain.rawValue)\n\n"
             for f in group {
-                out += "#### \(f.severity.rawValue.uppercased()): \(e(f.title))\(report.to.count > 1 ? " (→ \(f.target.rawValue))" : "")\n\n"
-                out += "- **Where:** `\(e(f.file)):\(f.line)` — \(e(f.resource.description)), \(code(f.path))\n"
+                out += "#### \(f.severity.rawValue.uppercased()): \(escaped(f.title))\(report.to.count > 1 ? " (→ \(f.target.rawValue))" : "")\n\n"
+                out += "- **Where:** `\(escaped(f.file)):\(f.line)` — \(e(f.resource.description)), \(code(f.path))\n"
                 out += "- **Evidence:** \(code(f.evidence))\n"
-                out += "- **Point:** `\(f.divergenceId)` · rule `\(f.ruleId)` · confidence \(f.confidence.rawValue) · equivalence \(f.equivalence.rawValue) · score \(String(format: "%.1f", f.score)) · effort \(f.effort) h\n\n"
-                let lines = f.message.split(separator: "\n").map(String.init)
-                out += "**Here (\(e(f.owner))).** \(prose(lines.first ?? ""))\n\n"
-                if lines.count > 1 { out += "**On the target.** " + lines.dropFirst().map { prose($0) }.joined(separator: " ") + "\n\n" }
-                let advice = f.remediation.components(separatedBy: "\nOn ").first ?? f.remediation
-                out += "**What to do.** \(prose(advice))\n\n"
-                if let equivalent = f.targetEquivalent {
-                    out += "Equivalent on \(f.target.product):\n\n" + fenced(equivalent) + "\n"
-                }
-                if !f.references.isEmpty { out += f.references.map { "<\($0)>" }.joined(separator: " · ") + "\n\n" }
+                out += "- **Point:** `\(f.divergenceId)` · rule `\(f.ruleId)` · confidence \(f.confidence.rawValue) · equivalence \(f.equivalence.rawValue) · score \(tenths(f.score)) · effort \(f.effort) h\n\n"
+                out += explanation(f)
             }
         }
         if report.findings.isEmpty { out += "No cloud-specific constructs found for this move.\n\n" }

@@ -40,6 +40,22 @@ public struct TextReportRenderer: ReportRenderer {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(finding)
         }
+        // Findings of one rule and target share their texts: each is cut and wrapped once.
+        var messages: [String: String] = [:]
+        var remedies: [String: String] = [:]
+        func message(_ text: String) -> String {
+            if let known = messages[text] { return known }
+            let firstLine = text.split(separator: "\n").first.map(String.init) ?? text
+            let made = wrap(firstLine, indent: 11)
+            messages[text] = made
+            return made
+        }
+        func remedy(_ text: String) -> String {
+            if let known = remedies[text] { return known }
+            let made = text.split(separator: "\n").first.map { wrap("→ " + $0, indent: 11, style: "32") } ?? ""
+            remedies[text] = made
+            return made
+        }
         for key in order {
             let findings = groups[key]!
             let first = findings[0]
@@ -49,11 +65,8 @@ public struct TextReportRenderer: ReportRenderer {
                 let multi = report.to.count > 1 ? " [→\(f.target.rawValue)]" : ""
                 out += "  \(badge(f.severity)) \(f.divergenceId)\(multi)  \(paint(location, "2"))\n"
                 out += "           \(f.path) = \(f.evidence)\n"
-                let firstLine = f.message.split(separator: "\n").first.map(String.init) ?? f.message
-                out += wrap(firstLine, indent: 11)
-                if let remedy = f.remediation.split(separator: "\n").first {
-                    out += wrap("→ " + remedy, indent: 11, style: "32")
-                }
+                out += message(f.message)
+                out += remedy(f.remediation)
             }
             out += "\n"
         }
@@ -68,12 +81,23 @@ public struct TextReportRenderer: ReportRenderer {
         let limit = width - indent
         var lines: [String] = []
         var current = ""
+        // The line's length is kept, not recounted: counting Characters walks the whole line,
+        // once per word of every finding's text.
+        var length = 0
         for word in text.split(separator: " ") {
-            if current.count + word.count + 1 > limit, !current.isEmpty {
+            let count = word.count
+            if length + count + 1 > limit, !current.isEmpty {
                 lines.append(current)
                 current = ""
+                length = 0
             }
-            current += current.isEmpty ? String(word) : " " + word
+            if current.isEmpty {
+                current = String(word)
+                length = count
+            } else {
+                current += " " + word
+                length += count + 1
+            }
         }
         if !current.isEmpty { lines.append(current) }
         let pad = String(repeating: " ", count: indent)
