@@ -70,11 +70,24 @@ public struct SARIFReportRenderer: ReportRenderer {
                 defaultConfiguration: Configuration(level: Self.level(f.severity)),
                 properties: ["domain": f.domain.rawValue, "platform": f.owner]))
         }
+        // Findings share their message and file: each is cut or encoded once, not per finding.
+        var firstLines: [String: String] = [:]
+        var uris: [String: String] = [:]
         let results = report.findings.map { f in
-            Result(ruleId: f.ruleId, ruleIndex: ruleIndex[f.ruleId]!, level: Self.level(f.severity),
-                   message: Message(text: "\(f.resource): \(f.message.split(separator: "\n").first.map(String.init) ?? f.message) (→ \(f.target.rawValue): \(f.severity.rawValue))"),
+            let firstLine = firstLines[f.message] ?? {
+                let line = f.message.split(separator: "\n").first.map(String.init) ?? f.message
+                firstLines[f.message] = line
+                return line
+            }()
+            let uri = uris[f.file] ?? {
+                let made = Self.uri(f.file)
+                uris[f.file] = made
+                return made
+            }()
+            return Result(ruleId: f.ruleId, ruleIndex: ruleIndex[f.ruleId]!, level: Self.level(f.severity),
+                   message: Message(text: "\(f.resource): \(firstLine) (→ \(f.target.rawValue): \(f.severity.rawValue))"),
                    locations: [Location(physicalLocation: PhysicalLocation(
-                       artifactLocation: ArtifactLocation(uri: Self.uri(f.file)),
+                       artifactLocation: ArtifactLocation(uri: uri),
                        region: Region(startLine: max(1, f.line), startColumn: max(1, f.column))))],
                    partialFingerprints: ["divergence/v1": StableHash.of(f.fingerprint)],
                    properties: Properties(divergenceId: f.divergenceId, severity: f.severity.rawValue, score: f.score,
