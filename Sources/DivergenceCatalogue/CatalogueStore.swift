@@ -201,29 +201,18 @@ public final class CatalogueStore {
             (row.text(0), withExamples ? row.text(1) : nil)
         }
         // Read in a few slices on every core: a check waits for the rules before any manifest.
-        let slices = 4
-        let decoded = DecodedSlices(count: slices)
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let decoder = JSONDecoder()
-            let range = (rows.count * slice / slices)..<(rows.count * (slice + 1) / slices)
-            decoded.set(slice, Result {
-                try rows[range].map { body, examples in
+        let slices = (0..<4).map { slice in (rows.count * slice / 4)..<(rows.count * (slice + 1) / 4) }
+        let decoded = ConcurrentMap.map(slices) { range in
+            Result {
+                let decoder = JSONDecoder()
+                return try rows[range].map { body, examples in
                     var rule = try RuleRecord.decode(body)
                     if let examples { rule.examples = try decoder.decode(RuleExamples.self, from: Data(examples.utf8)) }
                     return rule
                 }
-            })
+            }
         }
-        return try decoded.values.flatMap { try $0.get() }
-    }
-
-    /// Slices decoded by concurrent workers, each slot written once.
-    private final class DecodedSlices: @unchecked Sendable {
-        private let lock = NSLock()
-        private var slots: [Result<[Rule], any Error>]
-        init(count: Int) { slots = Array(repeating: .success([]), count: count) }
-        func set(_ i: Int, _ value: Result<[Rule], any Error>) { lock.lock(); slots[i] = value; lock.unlock() }
-        var values: [Result<[Rule], any Error>] { lock.lock(); defer { lock.unlock() }; return slots }
+        return try decoded.flatMap { try $0.get() }
     }
 
     public func prefixes() throws -> [ProviderPrefix] {

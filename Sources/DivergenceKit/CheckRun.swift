@@ -430,21 +430,3 @@ final class Pending<T: Sendable>: @unchecked Sendable {
         return result!
     }
 }
-
-/// Maps an array concurrently, keeping the order.
-enum ConcurrentMap {
-    static func map<T: Sendable, R: Sendable>(_ input: [T], _ transform: @Sendable (T) -> R) -> [R] {
-        guard input.count > 1 else { return input.map(transform) }
-        let slots = Slots<R>(count: input.count)
-        DispatchQueue.concurrentPerform(iterations: input.count) { slots.set($0, transform(input[$0])) }
-        return slots.values
-    }
-
-    private final class Slots<R>: @unchecked Sendable {
-        private var storage: [R?]
-        private let lock = NSLock()
-        init(count: Int) { storage = Array(repeating: nil, count: count) }
-        func set(_ i: Int, _ value: R) { lock.lock(); storage[i] = value; lock.unlock() }
-        var values: [R] { lock.lock(); defer { lock.unlock() }; return storage.map { $0! } }
-    }
-}

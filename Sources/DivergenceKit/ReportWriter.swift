@@ -33,16 +33,6 @@ public enum ReportWriter {
     }
 
     public static func write(_ text: String, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/.\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw WriteError(description: "cannot create a file in \(directory)")
-        }
-        if rename(temporary, path) != 0 {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw WriteError(description: reason)
-        }
+        try write(to: path) { try $0.write(contentsOf: Data(text.utf8)) }
     }
 }

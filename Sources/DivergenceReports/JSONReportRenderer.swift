@@ -84,32 +84,21 @@ public struct JSONReportRenderer: ReportRenderer {
         var start = 0
         while start < items.count {
             let blocks = (0..<wave).map { start + $0 * block }.filter { $0 < items.count }
-            let rendered = RenderedBlocks(count: blocks.count)
-            DispatchQueue.concurrentPerform(iterations: blocks.count) { b in
+            let rendered = ConcurrentMap.map(blocks) { from -> [UInt8] in
                 var part = JSONBytes()
-                let from = blocks[b], to = min(from + block, items.count)
-                for i in from..<to {
+                for i in from..<min(from + block, items.count) {
                     Self.write(items[i], into: &part)
                     part.raw(i == items.count - 1 ? "\n" : ",\n")
                 }
-                rendered.set(b, part.bytes)
+                return part.bytes
             }
-            for bytes in rendered.values {
+            for bytes in rendered {
                 out.bytes += bytes
                 try flush(&out)
             }
             start += blocks.count * block
         }
         out.raw("  ]")
-    }
-
-    /// Blocks rendered by concurrent workers, each slot written once.
-    private final class RenderedBlocks: @unchecked Sendable {
-        private let lock = NSLock()
-        private var slots: [[UInt8]]
-        init(count: Int) { slots = Array(repeating: [], count: count) }
-        func set(_ i: Int, _ bytes: [UInt8]) { lock.lock(); slots[i] = bytes; lock.unlock() }
-        var values: [[UInt8]] { lock.lock(); defer { lock.unlock() }; return slots }
     }
 
     static func write(_ r: CheckReport.ResourceSummary, into out: inout JSONBytes) {
@@ -164,11 +153,6 @@ public struct JSONReportRenderer: ReportRenderer {
         out.raw(",\n      \"title\" : "); out.quoteShared(f.title)
         out.raw("\n    }")
     }
-
-    /// Integral values without a fraction, as `JSONEncoder` writes them.
-    static func number(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-    }
 }
 
 /// JSON text under construction, laid out as `JSONEncoder` lays it out (pretty-printed, `" : "`).
@@ -189,6 +173,7 @@ struct JSONBytes {
         bytes += String(value).utf8
     }
 
+    /// Integral values without a fraction, as `JSONEncoder` writes them.
     mutating func number(_ value: Double) {
         if value == value.rounded() && abs(value) < 1e15 { int(Int(value)) } else { bytes += String(value).utf8 }
     }

@@ -403,12 +403,8 @@ final class PatternCache {
         }
         conditions.forEach(collect)
         for p in extra where seen.insert(p).inserted { sources.append(p) }
-        let distinct = sources
-        let results = ResultBox(count: distinct.count)
-        DispatchQueue.concurrentPerform(iterations: distinct.count) { i in
-            results.set(i, Result { try CompiledPattern(distinct[i]) })
-        }
-        for (i, source) in distinct.enumerated() { compiled[source] = results.values[i]! }
+        let results = ConcurrentMap.map(sources) { source in Result { try CompiledPattern(source) } }
+        for (source, result) in zip(sources, results) { compiled[source] = result }
     }
 
     func compiled(_ source: String) throws -> CompiledPattern {
@@ -416,14 +412,6 @@ final class PatternCache {
         let made = try CompiledPattern(source)
         compiled[source] = .success(made)
         return made
-    }
-
-    private final class ResultBox: @unchecked Sendable {
-        // Each slot is written by exactly one iteration; read after all have finished.
-        var values: [Result<CompiledPattern, any Error>?]
-        private let lock = NSLock()
-        init(count: Int) { values = Array(repeating: nil, count: count) }
-        func set(_ i: Int, _ value: Result<CompiledPattern, any Error>) { lock.lock(); values[i] = value; lock.unlock() }
     }
 }
 
