@@ -66,40 +66,32 @@ public struct HTMLReportRenderer: ReportRenderer {
             out += "</table></section>"
         }
         out += "<section><h2>Findings</h2>"
-        for domain in Domain.workOrder {
-            let group = report.findings.filter { $0.domain == domain }
-            guard !group.isEmpty else { continue }
-            out += "<h3>\(domain.rawValue) (\(group.count))</h3>"
-            // The findings of one rule and target share their title, file and texts: each is
-            // escaped once, not once per finding.
-            var escapedTexts: [String: String] = [:]
-            func escaped(_ s: String) -> String {
-                if let known = escapedTexts[s] { return known }
-                let made = h(s)
-                escapedTexts[s] = made
-                return made
-            }
-            var explanations: [String: String] = [:]
-            func explanation(_ f: Finding) -> String {
-                let key = [f.message, f.remediation, f.target.rawValue, f.targetEquivalent ?? "\u{1}"].joined(separator: "\u{0}")
-                if let known = explanations[key] { return known }
+        // The findings of one rule and target share their title, file and texts (see `Memo`).
+        var escapedTexts = Memo<String, String>()
+        func escaped(_ s: String) -> String { escapedTexts.value(s) { h(s) } }
+        var explanations = Memo<FindingTexts, String>()
+        func explanation(_ f: Finding) -> String {
+            explanations.value(FindingTexts(f)) {
                 var out = ""
                 for line in f.message.split(separator: "\n") { out += "<p>\(h(String(line)))</p>" }
                 out += "<p><strong>What to do.</strong> " + h(f.remediation.components(separatedBy: "\nOn ").first ?? f.remediation) + "</p>"
                 if let equivalent = f.targetEquivalent {
                     out += "<p class=\"muted\">Equivalent on \(h(f.target.product)):</p><pre>\(h(equivalent))</pre>"
                 }
-                explanations[key] = out
                 return out
             }
-            var linkLists: [[String]: String] = [:]
-            func links(_ references: [String]) -> String {
-                guard !references.isEmpty else { return "" }
-                if let known = linkLists[references] { return known }
-                let made = "<p class=\"muted\">" + references.map { "<a href=\"\(h($0))\" rel=\"noreferrer\">\(h($0))</a>" }.joined(separator: "<br>") + "</p>"
-                linkLists[references] = made
-                return made
+        }
+        var linkLists = Memo<[String], String>()
+        func links(_ references: [String]) -> String {
+            guard !references.isEmpty else { return "" }
+            return linkLists.value(references) {
+                "<p class=\"muted\">" + references.map { "<a href=\"\(h($0))\" rel=\"noreferrer\">\(h($0))</a>" }.joined(separator: "<br>") + "</p>"
             }
+        }
+        for domain in Domain.workOrder {
+            let group = report.findings.filter { $0.domain == domain }
+            guard !group.isEmpty else { continue }
+            out += "<h3>\(domain.rawValue) (\(group.count))</h3>"
             for f in group.sorted(by: { ($0.score, $1.file, $1.line) > ($1.score, $0.file, $0.line) }) {
                 out += "<details><summary><span class=\"lvl \(f.severity.rawValue)\">\(f.severity.rawValue)</span> \(escaped(f.title))"
                 out += " — \(h(f.resource.description)) <span class=\"muted\">\(escaped(f.file)):\(f.line)\(report.to.count > 1 ? " → \(f.target.rawValue)" : "")</span></summary>"

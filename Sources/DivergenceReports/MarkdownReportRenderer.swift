@@ -18,16 +18,6 @@ public struct MarkdownReportRenderer: ReportRenderer {
         return "\(fence) \(flat) \(fence)"
     }
 
-    /// What a finding's explanation is made of (shared by the findings of a rule and target).
-    struct Explained: Hashable {
-        var owner: String
-        var message: String
-        var remediation: String
-        var target: Platform
-        var equivalent: String?
-        var references: [String]
-    }
-
     /// Catalogue prose, which is trusted Markdown: code spans stay as written; outside them,
     /// `<`, `>` and `&` are escaped so placeholders such as `<ns>` are not read as HTML.
     func prose(_ s: String) -> String {
@@ -56,27 +46,14 @@ public struct MarkdownReportRenderer: ReportRenderer {
     }
 
     public func render(_ report: CheckReport) throws -> String {
-        // The findings of one rule and target share their title, file and texts: each is escaped
-        // once (escaping through Foundation on every finding made a large runbook take seconds).
-        var escapedTexts: [String: String] = [:]
-        func escaped(_ s: String) -> String {
-            if let known = escapedTexts[s] { return known }
-            let made = e(s)
-            escapedTexts[s] = made
-            return made
-        }
-        var scoreTexts: [Double: String] = [:]
-        func tenths(_ score: Double) -> String {
-            if let known = scoreTexts[score] { return known }
-            let made = String(format: "%.1f", score)
-            scoreTexts[score] = made
-            return made
-        }
-        var explanations: [Explained: String] = [:]
-        func explanation(_ f: Finding) -> String {
-            let key = Explained(owner: f.owner, message: f.message, remediation: f.remediation, target: f.target,
-                                equivalent: f.targetEquivalent, references: f.references)
-            if let known = explanations[key] { return known }
+        // The findings of one rule and target share their title, file and texts (see `Memo`).
+        var escapedTexts = Memo<String, String>()
+        func escaped(_ s: String) -> String { escapedTexts.value(s) { e(s) } }
+        var scoreTexts = Memo<Double, String>()
+        func tenths(_ score: Double) -> String { scoreTexts.value(score) { String(format: "%.1f", score) } }
+        var explanations = Memo<FindingTexts, String>()
+        func explanation(_ f: Finding) -> String { explanations.value(FindingTexts(f)) { explain(f) } }
+        func explain(_ f: Finding) -> String {
             var out = ""
             let lines = f.message.split(separator: "\n").map(String.init)
             out += "**Here (\(e(f.owner))).** \(prose(lines.first ?? ""))\n\n"
@@ -87,7 +64,6 @@ public struct MarkdownReportRenderer: ReportRenderer {
                 out += "Equivalent on \(f.target.product):\n\n" + fenced(equivalent) + "\n"
             }
             if !f.references.isEmpty { out += f.references.map { "<\($0)>" }.joined(separator: " · ") + "\n\n" }
-            explanations[key] = out
             return out
         }
         let s = report.summary

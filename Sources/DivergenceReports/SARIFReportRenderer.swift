@@ -71,19 +71,11 @@ public struct SARIFReportRenderer: ReportRenderer {
                 properties: ["domain": f.domain.rawValue, "platform": f.owner]))
         }
         // Findings share their message and file: each is cut or encoded once, not per finding.
-        var firstLines: [String: String] = [:]
-        var uris: [String: String] = [:]
+        var firstLines = Memo<String, String>()
+        var uris = Memo<String, String>()
         let results = report.findings.map { f in
-            let firstLine = firstLines[f.message] ?? {
-                let line = f.message.split(separator: "\n").first.map(String.init) ?? f.message
-                firstLines[f.message] = line
-                return line
-            }()
-            let uri = uris[f.file] ?? {
-                let made = Self.uri(f.file)
-                uris[f.file] = made
-                return made
-            }()
+            let firstLine = firstLines.value(f.message) { f.message.split(separator: "\n").first.map(String.init) ?? f.message }
+            let uri = uris.value(f.file) { Self.uri(f.file) }
             return Result(ruleId: f.ruleId, ruleIndex: ruleIndex[f.ruleId]!, level: Self.level(f.severity),
                    message: Message(text: "\(f.resource): \(firstLine) (→ \(f.target.rawValue): \(f.severity.rawValue))"),
                    locations: [Location(physicalLocation: PhysicalLocation(

@@ -40,21 +40,14 @@ public struct TextReportRenderer: ReportRenderer {
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(finding)
         }
-        // Findings of one rule and target share their texts: each is cut and wrapped once.
-        var messages: [String: String] = [:]
-        var remedies: [String: String] = [:]
+        // Findings of one rule and target share their texts: each is cut and wrapped once (`Memo`).
+        var messages = Memo<String, String>()
         func message(_ text: String) -> String {
-            if let known = messages[text] { return known }
-            let firstLine = text.split(separator: "\n").first.map(String.init) ?? text
-            let made = wrap(firstLine, indent: 11)
-            messages[text] = made
-            return made
+            messages.value(text) { wrap(text.split(separator: "\n").first.map(String.init) ?? text, indent: 11) }
         }
+        var remedies = Memo<String, String>()
         func remedy(_ text: String) -> String {
-            if let known = remedies[text] { return known }
-            let made = text.split(separator: "\n").first.map { wrap("→ " + $0, indent: 11, style: "32") } ?? ""
-            remedies[text] = made
-            return made
+            remedies.value(text) { text.split(separator: "\n").first.map { wrap("→ " + $0, indent: 11, style: "32") } ?? "" }
         }
         for key in order {
             let findings = groups[key]!
