@@ -16,12 +16,6 @@ public enum ByteSearch {
         firstIndex(of: needle, in: haystack, foldingCase: foldingCase) != nil
     }
 
-    /// Whether `needle` occurs in the UTF-8 of `text`.
-    public static func contains(_ text: String, _ needle: [UInt8], foldingCase: Bool = false) -> Bool {
-        var text = text
-        return text.withUTF8 { contains(UnsafeRawBufferPointer($0), needle, foldingCase: foldingCase) }
-    }
-
     /// The offset of the first occurrence of `needle` in `haystack` at or after `from`.
     public static func firstIndex(of needle: [UInt8], in haystack: UnsafeRawBufferPointer, from: Int = 0, foldingCase: Bool = false) -> Int? {
         guard !needle.isEmpty else { return from }

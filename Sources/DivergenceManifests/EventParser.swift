@@ -78,14 +78,8 @@ struct EventParser {
         }
     }
 
-    /// Parses every document of `text`. A syntax error ends the stream: the documents before it
+    /// Parses every document of `bytes`, read in place. A syntax error ends the stream: the documents before it
     /// are kept and the error is the last element, a problem with `syntax` set.
-    func documents(of text: String) -> [Document] {
-        var text = text
-        return text.withUTF8 { documents(of: UnsafeRawBufferPointer($0)) }
-    }
-
-    /// The same over bytes, read in place.
     func documents(of bytes: UnsafeRawBufferPointer) -> [Document] {
         guard !bytes.isEmpty else { return [] }
         var parser = yaml_parser_t()

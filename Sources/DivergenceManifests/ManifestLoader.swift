@@ -326,11 +326,6 @@ public struct ManifestLoader: Sendable {
     }
 
     /// The first line that starts with a template directive, if any.
-    static func templateLine(in text: String) -> Int? {
-        var text = text
-        return text.withUTF8 { templateLine(in: UnsafeRawBufferPointer($0)) }
-    }
-
     static func templateLine(in bytes: UnsafeRawBufferPointer) -> Int? {
         guard ByteSearch.contains(bytes, templateOpen) else { return nil }
         var line = 1
@@ -348,11 +343,6 @@ public struct ManifestLoader: Sendable {
     }
 
     /// `# Source: chart/templates/x.yaml` comments that `helm template` writes before each document.
-    static func helmSourceComments(in text: String) -> [(line: Int, source: String)] {
-        var text = text
-        return text.withUTF8 { helmSourceComments(in: UnsafeRawBufferPointer($0)) }
-    }
-
     static func helmSourceComments(in bytes: UnsafeRawBufferPointer) -> [(line: Int, source: String)] {
         var found: [(Int, String)] = []
         var line = 1
