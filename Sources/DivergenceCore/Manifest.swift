@@ -94,6 +94,14 @@ public struct ResourceRef: Sendable, Codable, Hashable, Comparable, CustomString
         return "\(kind)/\(name)"
     }
 
+    // The API version is left out of the hash: kind, namespace and name tell objects apart
+    // (equality still compares all four), and reports hash identities by the thousand.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(namespace)
+        hasher.combine(name)
+    }
+
     public static func < (lhs: ResourceRef, rhs: ResourceRef) -> Bool {
         (lhs.kind, lhs.namespace ?? "", lhs.name) < (rhs.kind, rhs.namespace ?? "", rhs.name)
     }

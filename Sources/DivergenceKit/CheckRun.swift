@@ -140,9 +140,10 @@ public struct CheckRun: Sendable {
         let (from, inferred, reason) = Self.source(given: options.from, matches: scanned.matches, unassessed: scanned.unassessed)
         var assessments: [TargetAssessment] = []
         if let early = scanned.assessed, early.count == options.to.count {
+            let inOrder = scanned.assessedInOrder
             // Assessed file by file during the scan: each target's findings into output order.
             assessments = early.map { part in
-                TargetAssessment(target: part.target, findings: Assessor.mergedInOrder(part.findings),
+                TargetAssessment(target: part.target, findings: inOrder ? part.findings : Assessor.mergedInOrder(part.findings),
                                  suppressed: Assessor.sortedInOrder(part.suppressed))
             }
         } else {
@@ -204,8 +205,9 @@ public struct CheckRun: Sendable {
         ranked.sort { ($0.score, $0.effort, $0.to) < ($1.score, $1.effort, $1.to) }
         for i in ranked.indices { ranked[i].rank = i + 1 }
 
-        var bySeverity = Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0.rawValue, 0) })
-        for f in findings { bySeverity[f.severity.rawValue, default: 0] += 1 }
+        var severityCounts = [Int](repeating: 0, count: Severity.allCases.count)
+        for i in findings.indices { severityCounts[Severity.allCases.firstIndex(of: findings[i].severity)!] += 1 }
+        let bySeverity = Dictionary(uniqueKeysWithValues: zip(Severity.allCases.map(\.rawValue), severityCounts))
         var byDomain: [String: CheckReport.DomainSummary] = [:]
         for (domain, group) in Dictionary(grouping: findings.indices, by: { findings[$0].domain }) {
             byDomain[domain.rawValue] = .init(findings: group.count, score: Self.score(group, in: findings), effort: Self.effort(group, in: findings))
@@ -218,7 +220,7 @@ public struct CheckRun: Sendable {
         summary.baselined = baselined
 
         var resources: [CheckReport.ResourceSummary] = []
-        let byResource = Dictionary(grouping: findings.indices) { ReportedResource(file: findings[$0].file, ref: findings[$0].resource) }
+        let byResource = Self.grouped(findings) { ReportedResource(file: $0.file, ref: $0.resource) }
         for resource in scanned.resources {
             let shown = resource.reportedLocation(line: resource.location.line)
             guard let group = byResource[ReportedResource(file: shown.file, ref: resource.ref)] else { continue }
@@ -243,21 +245,25 @@ public struct CheckRun: Sendable {
 
     /// Workload summaries with findings, most at risk first; cluster-wide resources last.
     static func workloads(_ facts: [WorkloadGrouping.Facts], findings: [Finding]) -> [CheckReport.WorkloadSummary] {
-        let byResource = Dictionary(grouping: findings.indices, by: { findings[$0].resource })
-        let (workloads, clusterWide) = WorkloadGrouping.group(facts: facts)
+        let grouped = WorkloadGrouping.Grouped(facts: facts)
+        // Findings by object number: one lookup per resource's run of findings.
+        var byID = [[Int]](repeating: [], count: grouped.refs.count)
+        forEachRun(of: findings) { run in
+            if let id = grouped.idOf[findings[run.lowerBound].resource] { byID[id] += run }
+        }
         var result: [CheckReport.WorkloadSummary] = []
-        for workload in workloads {
-            let group = workload.members.flatMap { byResource[$0] ?? [] }
+        for (workload, members) in zip(grouped.workloads, grouped.memberIDs) {
+            let group = members.flatMap { byID[$0] }
             guard !group.isEmpty else { continue }
             result.append(.init(kind: workload.owner.kind, namespace: workload.owner.namespace, name: workload.owner.name,
                                 resources: workload.members.map(\.description), score: score(group, in: findings),
                                 findings: group.count, effort: effort(group, in: findings)))
         }
         result.sort { ($0.score, $1.name) > ($1.score, $0.name) }
-        let shared = clusterWide.flatMap { byResource[$0] ?? [] }
+        let shared = grouped.clusterWide.flatMap { byID[$0] }
         if !shared.isEmpty {
             result.append(.init(kind: "cluster-wide", namespace: nil, name: "cluster-wide",
-                                resources: clusterWide.filter { byResource[$0] != nil }.map(\.description),
+                                resources: grouped.clusterWide.filter { !byID[$0].isEmpty }.map { grouped.refs[$0].description },
                                 score: score(shared, in: findings), findings: shared.count, effort: effort(shared, in: findings)))
         }
         return result
@@ -274,13 +280,42 @@ public struct CheckRun: Sendable {
 
     /// The aggregate risk score of the findings at `indices`.
     static func score(_ indices: [Int], in findings: [Finding]) -> Int {
-        RiskModel.aggregate(indices.lazy.map { findings[$0].score })
+        var scores: [Double] = []
+        scores.reserveCapacity(indices.count)
+        for i in indices { scores.append(findings[i].score) }
+        return RiskModel.aggregate(scores)
     }
 
     /// A resource as findings name it: the file it is reported in, and its identity.
     struct ReportedResource: Hashable {
         var file: String
         var ref: ResourceRef
+
+        // The identity alone tells nearly every resource apart; hashing the path as well
+        // only cost time (equality still compares both).
+        func hash(into hasher: inout Hasher) { hasher.combine(ref) }
+    }
+
+    /// Indices of `findings` grouped by `key`, in increasing order within each group.
+    static func grouped<Key: Hashable>(_ findings: [Finding], by key: (Finding) -> Key) -> [Key: [Int]] {
+        var groups: [Key: [Int]] = [:]
+        forEachRun(of: findings) { run in groups[key(findings[run.lowerBound]), default: []] += run }
+        return groups
+    }
+
+    /// Calls `body` with each run of consecutive findings of the same resource in the same
+    /// file. One resource's findings sit next to each other in output order, so whatever is
+    /// keyed by resource is looked up once per run rather than once per finding.
+    static func forEachRun(of findings: [Finding], _ body: (Range<Int>) -> Void) {
+        var start = 0
+        while start < findings.count {
+            var end = start + 1
+            while end < findings.count, findings[end].resource == findings[start].resource, findings[end].file == findings[start].file {
+                end += 1
+            }
+            body(start..<end)
+            start = end
+        }
     }
 
     /// The source platform: as given, or the platform that owns most of the constructs found.
@@ -312,6 +347,9 @@ public struct ScannedManifests: Sendable {
     /// Findings per target when the matches were assessed during the scan (then `matches` and
     /// `unassessed` are empty), in target order.
     public var assessed: [TargetAssessment]?
+    /// Set when `assessed` is known to be in output order already: each file's findings came
+    /// sorted from its worker and the files were taken in order (`merging`).
+    var assessedInOrder = false
     public var skipped: [SkippedInput] = []
     public var errors: [InputError] = []
 
@@ -337,8 +375,17 @@ public struct ScannedManifests: Sendable {
                 assessed[t].findings.reserveCapacity(parts.reduce(0) { $0 + ($1.assessed?[t].findings.count ?? 0) })
             }
             let files = parts.map(file)
+            // In order as a whole if every part's findings lie in its one file (each part's
+            // come sorted from `Assessor.assess`) and no two parts share a file.
+            var inOrder = true
+            var previous: String?
             for i in parts.indices.sorted(by: { files[$0] < files[$1] }) {
                 guard let theirs = parts[i].assessed, theirs.count == targets.count else { continue }
+                if theirs.contains(where: { !$0.findings.isEmpty }) {
+                    inOrder = inOrder && theirs.allSatisfy { $0.findings.isEmpty || ($0.findings.first!.file == files[i] && $0.findings.last!.file == files[i]) }
+                    inOrder = inOrder && previous.map { $0 < files[i] } ?? true
+                    previous = files[i]
+                }
                 for t in targets.indices {
                     assessed[t].findings += theirs[t].findings
                     assessed[t].suppressed += theirs[t].suppressed
@@ -346,6 +393,7 @@ public struct ScannedManifests: Sendable {
                 parts[i].assessed = nil
             }
             whole.assessed = assessed
+            whole.assessedInOrder = inOrder
         }
         for i in parts.indices {
             whole.append(parts[i])
@@ -363,6 +411,7 @@ public struct ScannedManifests: Sendable {
 
     mutating func append(_ other: ScannedManifests) {
         if let theirs = other.assessed {
+            assessedInOrder = false
             if assessed?.count == theirs.count {
                 // In place: a copy of the accumulated findings per file would make merging quadratic.
                 for i in theirs.indices {

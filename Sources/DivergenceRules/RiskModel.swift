@@ -19,7 +19,15 @@ public enum RiskModel {
 
     /// The combined score of a group of finding scores.
     public static func aggregate<S: Sequence>(_ scores: S) -> Int where S.Element == Double {
-        let sorted = scores.map { min(max($0, 0), 100) / 100 }.sorted(by: >)
+        aggregate(Array(scores))
+    }
+
+    /// The same over an array. Not generic, so it runs specialised from other modules: a report
+    /// aggregates once per resource, domain and target (thousands of calls on a large scan).
+    public static func aggregate(_ scores: [Double]) -> Int {
+        var sorted = scores
+        for i in sorted.indices { sorted[i] = min(max(sorted[i], 0), 100) / 100 }
+        sorted.sort(by: >)
         guard let largest = sorted.first else { return 0 }
         var remaining = 1 - largest
         for s in sorted.dropFirst() { remaining *= 1 - damping * s }
