@@ -61,6 +61,8 @@ public struct CheckRun: Sendable {
         }
         // Each file is read, matched and reduced to compact records on the worker that read it,
         // so the parsed trees of a large repository are never all in memory at once.
+        // Chart and overlay hints only look at paths and directories: found while files are read.
+        let hints = Pending { RenderHints.hints(forFiles: files) }
         let counter = MatchCounter()
         var reading: (@Sendable (Int, Int) -> Void)?
         if let progress {
@@ -85,7 +87,7 @@ public struct CheckRun: Sendable {
         if !ignored.isEmpty {
             scanned.skipped.append(SkippedInput(file: ignored.sorted().first!, reason: "\(ignored.count) file(s) ignored by .gitignore (first shown)"))
         }
-        scanned.skipped += RenderHints.hints(forFiles: files)
+        scanned.skipped += hints.value
         for request in options.renders {
             var rendered = scan(Rendering.load(request, with: loader))
             if let early { rendered.assess(with: early, targets: options.to) }
