@@ -105,11 +105,13 @@ public struct CheckRun: Sendable {
         scanned.skipped = set.skipped
         scanned.errors = set.errors
         for resource in set.resources {
-            let matches = engine.matches(in: resource)
-            let unassessed = unassessedDetector.unassessed(in: resource, covered: matches)
+            // Found once per resource: the engine, the detector and grouping all need the pod template.
+            let roots = PodRoots(resource)
+            let matches = engine.matches(in: resource, roots: roots)
+            let unassessed = unassessedDetector.unassessed(in: resource, covered: matches, roots: roots)
             let skeleton = resource.skeleton()
             scanned.resources.append(skeleton)
-            scanned.facts.append(WorkloadGrouping.Facts(resource))
+            scanned.facts.append(WorkloadGrouping.Facts(resource, roots: roots))
             scanned.matches += matches.map { var m = $0; m.resource = skeleton; return m }
             scanned.unassessed += unassessed.map { var u = $0; u.resource = skeleton; return u }
         }

@@ -1,4 +1,5 @@
 import DivergenceCore
+import DivergenceRules
 
 /// Groups resources into workloads, the unit a team migrates: a pod-bearing resource with the
 /// Services that select it, its ServiceAccount, its claims, and the Ingresses that route to
@@ -18,7 +19,8 @@ public enum WorkloadGrouping {
         var serviceSelector: [(String, String)] = []
         var ingressBackends: Set<String> = []
 
-        public init(_ resource: LocatedResource) {
+        /// `roots`, when given, are the pod template the rule engine already found.
+        public init(_ resource: LocatedResource, roots: PodRoots? = nil) {
             ref = resource.ref
             switch ref.kind {
             case "Service":
@@ -26,9 +28,10 @@ public enum WorkloadGrouping {
             case "Ingress":
                 ingressBackends = WorkloadGrouping.backendServices(of: resource)
             case let kind where KindSelector.workloadKinds.contains(kind):
-                let podMeta = WorkloadGrouping.podTemplateMetadata(of: resource)
+                let roots = roots ?? PodRoots(resource)
+                let podMeta = roots.metadata
                 podLabels = Dictionary((podMeta?["labels"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }, uniquingKeysWith: { a, _ in a })
-                let podSpec = WorkloadGrouping.podTemplateSpec(of: resource)
+                let podSpec = roots.spec
                 serviceAccount = podSpec?["serviceAccountName"]?.scalar ?? podSpec?["serviceAccount"]?.scalar
                 var claims = Set((podSpec?["volumes"]?.items ?? []).compactMap { $0["persistentVolumeClaim"]?["claimName"]?.scalar })
                 for template in resource.root["spec"]?["volumeClaimTemplates"]?.items ?? [] {
@@ -43,7 +46,7 @@ public enum WorkloadGrouping {
 
     /// Workloads in input order; `clusterWide` holds resources that belong to none.
     public static func group(_ resources: [LocatedResource]) -> (workloads: [Workload], clusterWide: [ResourceRef]) {
-        group(facts: resources.map(Facts.init))
+        group(facts: resources.map { Facts($0) })
     }
 
     /// The same, from facts gathered earlier.
@@ -164,22 +167,6 @@ public enum WorkloadGrouping {
                 listed[id] = true
                 clusterWide.append(id)
             }
-        }
-    }
-
-    static func podTemplateSpec(of resource: LocatedResource) -> ManifestNode? {
-        switch resource.ref.kind {
-        case "Pod": resource.root["spec"]
-        case "CronJob": resource.root["spec"]?["jobTemplate"]?["spec"]?["template"]?["spec"]
-        default: resource.root["spec"]?["template"]?["spec"]
-        }
-    }
-
-    static func podTemplateMetadata(of resource: LocatedResource) -> ManifestNode? {
-        switch resource.ref.kind {
-        case "Pod": resource.root["metadata"]
-        case "CronJob": resource.root["spec"]?["jobTemplate"]?["spec"]?["template"]?["metadata"]
-        default: resource.root["spec"]?["template"]?["metadata"]
         }
     }
 

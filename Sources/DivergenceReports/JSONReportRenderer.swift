@@ -21,7 +21,8 @@ public struct JSONReportRenderer: ReportRenderer {
 
     /// Writes the report in chunks of about a megabyte, so a report of a hundred thousand
     /// findings is never held whole in memory.
-    /// `blockSize` findings are rendered per task (see `findings(_:blockSize:into:flush:)`).
+    /// `blockSize` findings are rendered per task and each block is passed to `write` whole
+    /// (see `findings(_:blockSize:into:flush:write:)`).
     public func stream(_ report: CheckReport, chunkSize: Int = 1 << 20, blockSize: Int = 1024, write: ([UInt8]) throws -> Void) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -64,7 +65,13 @@ public struct JSONReportRenderer: ReportRenderer {
             out.raw("  ]")
         }
         out.bytes += base[..<cuts[0].lowerBound]
-        try findings(report.findings, blockSize: blockSize, into: &out, flush: flushIfFull)
+        func flushAll(_ out: inout JSONBytes) throws {
+            if !out.bytes.isEmpty {
+                try write(out.bytes)
+                out.bytes.removeAll(keepingCapacity: true)
+            }
+        }
+        try findings(report.findings, blockSize: blockSize, into: &out, flush: flushAll, write: write)
         out.bytes += base[cuts[0].upperBound..<cuts[1].lowerBound]
         try array("resources", report.resources, Self.write)
         out.bytes += base[cuts[1].upperBound..<cuts[2].lowerBound]
@@ -76,7 +83,8 @@ public struct JSONReportRenderer: ReportRenderer {
 
     /// The findings array, written in blocks rendered on every core and emitted in order:
     /// on a large report the findings are most of the bytes.
-    private func findings(_ items: [Finding], blockSize block: Int, into out: inout JSONBytes, flush: (inout JSONBytes) throws -> Void) throws {
+    private func findings(_ items: [Finding], blockSize block: Int, into out: inout JSONBytes, flush: (inout JSONBytes) throws -> Void,
+                          write: ([UInt8]) throws -> Void) throws {
         out.raw("\"findings\" : [")
         if items.isEmpty { out.raw("\n\n  ]"); return }
         out.raw("\n")
@@ -86,15 +94,19 @@ public struct JSONReportRenderer: ReportRenderer {
             let blocks = (0..<wave).map { start + $0 * block }.filter { $0 < items.count }
             let rendered = ConcurrentMap.map(blocks) { from -> [UInt8] in
                 var part = JSONBytes()
+                // About 2 kB a finding: sized once instead of doubling a megabyte buffer.
+                part.bytes.reserveCapacity((min(from + block, items.count) - from) * 2048)
                 for i in from..<min(from + block, items.count) {
                     Self.write(items[i], into: &part)
                     part.raw(i == items.count - 1 ? "\n" : ",\n")
                 }
                 return part.bytes
             }
+            // Each block goes out as it is: copying it behind what `out` holds first cost
+            // as much as writing it.
             for bytes in rendered {
-                out.bytes += bytes
                 try flush(&out)
+                try write(bytes)
             }
             start += blocks.count * block
         }

@@ -2,7 +2,7 @@ import DivergenceCore
 import Foundation
 
 /// A regular expression compiled once when the rules load.
-struct CompiledPattern: @unchecked Sendable {
+final class CompiledPattern: @unchecked Sendable {
     // NSRegularExpression is immutable after creation and documented as thread-safe.
     let regex: NSRegularExpression
     let source: String
@@ -365,21 +365,24 @@ indirect enum CompiledCondition: Sendable {
 /// (`$containers[*].image`, `metadata.annotations`, …), so each is walked once per resource.
 /// Used by one thread at a time (one resource is matched on one thread).
 final class ResolutionCache {
-    // A dictionary, not an array of every slot: a resource resolves a handful of the
-    // hundreds of paths the rules name, and clearing an array of all of them cost more.
-    private var resolved = Dictionary<Int, [ResolvedNode]>(minimumCapacity: 16)
+    // Slots and their nodes side by side, searched in order: a resource resolves about ten of
+    // the hundreds of paths the rules name, and comparing ten integers costs less than the
+    // dictionary this was (set up, hashed into, and mostly missed, for every resource).
+    private var slots: [Int] = []
+    private var nodes: [[ResolvedNode]] = []
     /// The pod spec and pod template metadata, found once per resource for every `$pod…` path.
-    let roots: FieldResolver.Roots
+    let roots: PodRoots
 
-    init(resource: LocatedResource) {
-        roots = FieldResolver.Roots(resource)
+    init(resource: LocatedResource, roots: PodRoots? = nil) {
+        self.roots = roots ?? PodRoots(resource)
     }
 
     func resolve(_ path: FieldPath, slot: Int, in resource: LocatedResource) -> [ResolvedNode] {
-        if let hit = resolved[slot] { return hit }
-        let nodes = FieldResolver.resolve(path, in: resource, roots: roots)
-        resolved[slot] = nodes
-        return nodes
+        if let i = slots.firstIndex(of: slot) { return nodes[i] }
+        let resolved = FieldResolver.resolve(path, in: resource, roots: roots)
+        slots.append(slot)
+        nodes.append(resolved)
+        return resolved
     }
 }
 

@@ -1,5 +1,22 @@
 import DivergenceCore
 
+/// The pod spec and pod template metadata of one resource (the roots `$pod` and `$podMeta`),
+/// found once and shared by everything that looks at the resource: the rule engine, the
+/// unassessed detector and workload grouping each used to walk to them on their own.
+/// Used by one thread at a time, like the resource it belongs to.
+public final class PodRoots {
+    private let resource: LocatedResource
+    private(set) lazy var podSpec: ResolvedNode? = FieldResolver.podSpec(of: resource)
+    private(set) lazy var podMeta: ResolvedNode? = FieldResolver.podTemplate(of: resource, part: "metadata")
+
+    public init(_ resource: LocatedResource) { self.resource = resource }
+
+    /// The pod spec (`spec` of a Pod, `spec.template.spec` of a Deployment, …), if any.
+    public var spec: ManifestNode? { podSpec?.node }
+    /// The pod template's metadata (`metadata` of a Pod), if any.
+    public var metadata: ManifestNode? { podMeta?.node }
+}
+
 /// Resolves field paths against a resource, including the pod-spec roots.
 enum FieldResolver {
     /// The pod spec of a workload and its path, wherever the kind keeps it.
@@ -26,17 +43,8 @@ enum FieldResolver {
         return ResolvedNode(node: node, trail: trail, keyLocation: keyLocation, key: part)
     }
 
-    /// The roots `$pod` and `$podMeta` of one resource, looked up once however many paths use them.
-    final class Roots {
-        private let resource: LocatedResource
-        private(set) lazy var podSpec: ResolvedNode? = FieldResolver.podSpec(of: resource)
-        private(set) lazy var podMeta: ResolvedNode? = FieldResolver.podTemplate(of: resource, part: "metadata")
-
-        init(_ resource: LocatedResource) { self.resource = resource }
-    }
-
-    static func resolve(_ path: FieldPath, in resource: LocatedResource, roots: Roots? = nil) -> [ResolvedNode] {
-        let roots = roots ?? Roots(resource)
+    static func resolve(_ path: FieldPath, in resource: LocatedResource, roots: PodRoots? = nil) -> [ResolvedNode] {
+        let roots = roots ?? PodRoots(resource)
         var current: [ResolvedNode]
         switch path.root {
         case .document:
@@ -95,8 +103,11 @@ enum FieldResolver {
 
     /// ASCII letters, digits, `_` and `-` make a plain key; checked on bytes, this is hot.
     static func isPlain(_ key: String) -> Bool {
-        !key.isEmpty && key.utf8.allSatisfy { b in
-            (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == 0x5f || b == 0x2d
+        var key = key
+        return key.withUTF8 { bytes in
+            !bytes.isEmpty && bytes.allSatisfy { b in
+                (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == 0x5f || b == 0x2d
+            }
         }
     }
 }

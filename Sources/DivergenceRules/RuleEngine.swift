@@ -130,7 +130,8 @@ public struct RuleEngine: Sendable {
     }
 
     /// Every rule match on `resource`, one per revealing node, in rule order.
-    public func matches(in resource: LocatedResource) -> [RuleMatch] {
+    /// `roots`, when given, are shared with whatever else looks at the same resource.
+    public func matches(in resource: LocatedResource, roots: PodRoots? = nil) -> [RuleMatch] {
         var found = [Bool](repeating: false, count: literals.count)
         literals.scan(resource.root, into: &found)
         var candidates = ungatedByKind[resource.ref.kind] ?? ungatedAnyKind
@@ -138,7 +139,7 @@ public struct RuleEngine: Sendable {
         // Rule order, each rule once: matches come out in the order of the catalogue.
         candidates.sort()
         var result: [RuleMatch] = []
-        let cache = ResolutionCache(resource: resource)
+        let cache = ResolutionCache(resource: resource, roots: roots)
         let group = resource.ref.group
         var previous = -1
         for index in candidates where index != previous {

@@ -12,8 +12,11 @@ public struct UnassessedConstruct: Sendable, Hashable {
 /// Reports provider-owned keys and API groups that no rule matched, so gaps in the catalogue
 /// never pass silently.
 public struct UnassessedDetector: Sendable {
-    private let keyPrefixes: [(CompiledPattern, ProviderPrefix)]
-    private let groupPrefixes: [(CompiledPattern, ProviderPrefix)]
+    // Patterns apart from their prefixes: testing a key must not copy a prefix's strings.
+    private let keyPatterns: [CompiledPattern]
+    private let keyPrefixes: [ProviderPrefix]
+    private let groupPatterns: [CompiledPattern]
+    private let groupPrefixes: [ProviderPrefix]
     /// The longest literal run of each key prefix, in `keyPrefixes` order: one pass over a key
     /// says which prefixes could match it, so most keys (`app`, `team`, …) meet no pattern.
     private let keyLiterals: LiteralAutomaton
@@ -28,8 +31,10 @@ public struct UnassessedDetector: Sendable {
             let pattern = try CompiledPattern(StarGlob.regex(prefix.prefix, star: "[^/]*", anchorEnd: prefix.on == "group"))
             if prefix.on == "group" { groups.append((pattern, prefix)) } else { keys.append((pattern, prefix)) }
         }
-        keyPrefixes = keys
-        groupPrefixes = groups
+        keyPatterns = keys.map(\.0)
+        keyPrefixes = keys.map(\.1)
+        groupPatterns = groups.map(\.0)
+        groupPrefixes = groups.map(\.1)
         let literals = keys.map { key in
             key.1.prefix.split(separator: "*").max { $0.utf8.count < $1.utf8.count }.map(String.init) ?? ""
         }
@@ -38,11 +43,14 @@ public struct UnassessedDetector: Sendable {
     }
 
     /// Provider-owned constructs of `resource` that none of `matches` covers.
-    public func unassessed(in resource: LocatedResource, covered matches: [RuleMatch]) -> [UnassessedConstruct] {
+    /// `roots`, when given, are the ones the rule engine already found for this resource.
+    public func unassessed(in resource: LocatedResource, covered matches: [RuleMatch], roots: PodRoots? = nil) -> [UnassessedConstruct] {
+        let roots = roots ?? PodRoots(resource)
         var result: [UnassessedConstruct] = []
         // The API group: only when no rule said anything about the object at all.
         let group = resource.ref.group
-        if matches.isEmpty, let (_, prefix) = groupPrefixes.first(where: { $0.0.matches(group) }) {
+        if matches.isEmpty, let index = groupPatterns.firstIndex(where: { $0.matches(group) }) {
+            let prefix = groupPrefixes[index]
             let location = resource.root.entry("apiVersion")?.value.location ?? resource.location
             result.append(UnassessedConstruct(resource: resource,
                 node: NodeMatch(path: "apiVersion", location: location, evidence: resource.ref.apiVersion),
@@ -56,12 +64,12 @@ public struct UnassessedDetector: Sendable {
                 if let node = metadata.value[key] { mappings.append((node, { "metadata.\(key)" })) }
             }
         }
-        if let podMeta = FieldResolver.podTemplate(of: resource, part: "metadata") {
+        if let podMeta = roots.podMeta {
             for key in ["annotations", "labels"] {
                 if let node = podMeta.node[key] { mappings.append((node, { "\(podMeta.path).\(key)" })) }
             }
         }
-        if let pod = FieldResolver.podSpec(of: resource), let selector = pod.node["nodeSelector"] {
+        if let pod = roots.podSpec, let selector = pod.node["nodeSelector"] {
             mappings.append((selector, { "\(pod.path).nodeSelector" }))
         }
         var possible = unconditional
@@ -69,8 +77,8 @@ public struct UnassessedDetector: Sendable {
             for entry in node.entries ?? [] {
                 for i in possible.indices { possible[i] = unconditional[i] }
                 keyLiterals.scan(entry.key, into: &possible)
-                guard let index = possible.indices.first(where: { possible[$0] && keyPrefixes[$0].0.matches(entry.key) }) else { continue }
-                let prefix = keyPrefixes[index].1
+                guard let index = possible.indices.first(where: { possible[$0] && keyPatterns[$0].matches(entry.key) }) else { continue }
+                let prefix = keyPrefixes[index]
                 let path = FieldResolver.append(key: entry.key, to: base())
                 if matches.contains(where: { $0.node.path == path || $0.node.location.line == entry.keyLocation.line }) { continue }
                 result.append(UnassessedConstruct(resource: resource,

@@ -137,7 +137,7 @@ struct Check: ParsableCommand {
         if outputs.isEmpty {
             if format == .json {
                 // Streamed: a large report is never held whole in memory.
-                try JSONReportRenderer().stream(report) { FileHandle.standardOutput.write(Data($0)) }
+                try JSONReportRenderer().stream(report) { bytes in withData(bytes) { FileHandle.standardOutput.write($0) } }
             } else {
                 Terminal.write(try render(report, as: format, toTerminal: true))
             }
@@ -147,7 +147,7 @@ struct Check: ParsableCommand {
                 do {
                     if outputFormat == .json {
                         try ReportWriter.write(to: output) { handle in
-                            try JSONReportRenderer().stream(report) { try handle.write(contentsOf: Data($0)) }
+                            try JSONReportRenderer().stream(report) { bytes in try withData(bytes) { try handle.write(contentsOf: $0) } }
                         }
                     } else {
                         try ReportWriter.write(try render(report, as: outputFormat, toTerminal: false), to: output)
@@ -202,5 +202,14 @@ struct Check: ParsableCommand {
         case "txt", "text": .text
         default: nil
         }
+    }
+}
+
+/// `bytes` seen as `Data` without copying them: a JSON report is written in megabyte blocks,
+/// and copying each into a new `Data` cost as much as writing it.
+private func withData(_ bytes: [UInt8], _ body: (Data) throws -> Void) rethrows {
+    try bytes.withUnsafeBytes { raw in
+        guard let base = raw.baseAddress, !raw.isEmpty else { return }
+        try body(Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none))
     }
 }
