@@ -55,9 +55,9 @@ public struct KindSelector: Sendable, Hashable, CustomStringConvertible {
     public static func parse(_ text: String) -> [KindSelector] {
         if text == "$workload" { return workloadKinds.map { KindSelector(kind: $0, group: nil) } }
         if text == "*" { return [KindSelector(kind: nil, group: nil)] }
-        if let slash = text.lastIndex(of: "/") {
+        if let slash = text.utf8.lastIndex(of: UInt8(ascii: "/")) {
             let group = String(text[..<slash])
-            let kind = String(text[text.index(after: slash)...])
+            let kind = String(text[text.utf8.index(after: slash)...])
             return [KindSelector(kind: kind == "*" ? nil : kind, group: group)]
         }
         return [KindSelector(kind: text, group: nil)]
@@ -129,49 +129,51 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses the written form of a path.
     public static func parse(_ text: String) throws -> FieldPath {
+        // On UTF-8 bytes: the syntax is all ASCII, and stepping through Characters (grapheme
+        // breaking) made parsing the catalogue's paths a good part of loading the rules.
+        let bytes = Array(text.utf8)
+        let dot = UInt8(ascii: "."), open = UInt8(ascii: "["), close = UInt8(ascii: "]"), quote = UInt8(ascii: "\"")
+        func string(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        func fail(_ why: String) -> ParseError { ParseError(description: "invalid field path '\(text)': \(why)") }
         var root = Root.document
-        var rest = Substring(text)
-        for candidate in [Root.podMeta, .pod, .containers] where rest.hasPrefix(candidate.rawValue) {
-            let after = rest.dropFirst(candidate.rawValue.count)
-            if after.isEmpty || after.first == "." || after.first == "[" {
+        var i = 0
+        for candidate in [Root.podMeta, .pod, .containers] where bytes.starts(with: candidate.rawValue.utf8) {
+            let after = candidate.rawValue.utf8.count
+            if after == bytes.count || bytes[after] == dot || bytes[after] == open {
                 root = candidate
-                rest = after
+                i = after
                 break
             }
         }
         var steps: [Step] = []
-        var i = rest.startIndex
-        func fail(_ why: String) -> ParseError { ParseError(description: "invalid field path '\(text)': \(why)") }
-        while i < rest.endIndex {
-            let c = rest[i]
-            if c == "." {
-                i = rest.index(after: i)
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == dot {
+                i += 1
                 continue
             }
-            if c == "[" {
-                let close = rest[i...].firstIndex(of: "]")
-                guard var end = close else { throw fail("missing ']'") }
-                let inner = rest[rest.index(after: i)..<end]
-                if inner.first == "\"" {
+            if c == open {
+                guard var end = bytes[i...].firstIndex(of: close) else { throw fail("missing ']'") }
+                let inner = (i + 1)..<end
+                if !inner.isEmpty, bytes[i + 1] == quote {
                     // Quoted key: find the closing quote followed by ']' (keys may contain ']').
-                    guard let q = rest[rest.index(i, offsetBy: 2)...].firstIndex(of: "\"") else { throw fail("missing closing quote") }
-                    let after = rest.index(after: q)
-                    guard after < rest.endIndex, rest[after] == "]" else { throw fail("expected ']' after quoted key") }
-                    steps.append(.key(String(rest[rest.index(i, offsetBy: 2)..<q])))
-                    end = after
-                } else if inner == "*" {
+                    guard let q = bytes[(i + 2)...].firstIndex(of: quote) else { throw fail("missing closing quote") }
+                    guard q + 1 < bytes.count, bytes[q + 1] == close else { throw fail("expected ']' after quoted key") }
+                    steps.append(.key(string((i + 2)..<q)))
+                    end = q + 1
+                } else if string(inner) == "*" {
                     steps.append(.anyIndex)
-                } else if let n = Int(inner), n >= 0 {
+                } else if let n = Int(string(inner)), n >= 0 {
                     steps.append(.index(n))
                 } else {
-                    throw fail("'[\(inner)]' is neither an index, [*] nor a quoted key")
+                    throw fail("'[\(string(inner))]' is neither an index, [*] nor a quoted key")
                 }
-                i = rest.index(after: end)
+                i = end + 1
                 continue
             }
             var j = i
-            while j < rest.endIndex, rest[j] != ".", rest[j] != "[" { j = rest.index(after: j) }
-            let name = String(rest[i..<j])
+            while j < bytes.count, bytes[j] != dot, bytes[j] != open { j += 1 }
+            let name = string(i..<j)
             steps.append(name == "*" ? .anyKey : .key(name))
             i = j
         }

@@ -1,23 +1,52 @@
 import DivergenceCore
 import Foundation
 
-/// A regular expression compiled once when the rules load.
+/// A regular expression, compiled once: when the rules load, or on first use for patterns
+/// already checked when their catalogue was read. Most patterns never run during a check
+/// (their literals reject nearly every value first), and compiling them all was most of the
+/// time spent building the engine.
 final class CompiledPattern: @unchecked Sendable {
-    // NSRegularExpression is immutable after creation and documented as thread-safe.
-    let regex: NSRegularExpression
     let source: String
     /// For a `^literal…` pattern without alternation, the literal every match starts with:
     /// checked first, it rejects most values without running the regular expression, which
     /// is costly on Linux (each call bridges the string to UTF-16).
     let requiredPrefix: String?
 
-    init(_ source: String) throws {
+    private enum Regex {
+        case pending
+        case ready(NSRegularExpression)
+        case invalid
+    }
+    // Changed only under `lock`, once; NSRegularExpression is immutable and thread-safe.
+    private var state = Regex.pending
+    private let lock = NSLock()
+
+    /// `checked`: the source is known to compile (the catalogue reader compiled it), so
+    /// compiling waits until the pattern is first run.
+    init(_ source: String, checked: Bool = false) throws {
         self.source = source
-        regex = try NSRegularExpression(pattern: source, options: [])
+        if !checked { state = .ready(try NSRegularExpression(pattern: source, options: [])) }
         requiredPrefix = Self.literalPrefix(of: source)
         let required = Self.requiredLiterals(of: source)
         requiredLiterals = required?.literals
         caseInsensitive = required?.caseInsensitive ?? false
+    }
+
+    /// The compiled expression; `nil` only if a pattern said to be checked does not compile.
+    private var regex: NSRegularExpression? {
+        lock.lock()
+        defer { lock.unlock() }
+        switch state {
+        case .ready(let regex): return regex
+        case .invalid: return nil
+        case .pending:
+            guard let regex = try? NSRegularExpression(pattern: source, options: []) else {
+                state = .invalid
+                return nil
+            }
+            state = .ready(regex)
+            return regex
+        }
     }
 
     /// Literal runs of which every match contains at least one (one per top-level
@@ -39,6 +68,7 @@ final class CompiledPattern: @unchecked Sendable {
             guard present else { return false }
         }
         if let known = memo.answer(for: text) { return known }
+        guard let regex else { return false }
         let result = regex.firstMatch(in: text, options: [], range: NSRange(text.startIndex..., in: text)) != nil
         memo.remember(text, result)
         return result
@@ -392,7 +422,8 @@ final class ResolutionCache {
 final class PatternCache {
     private var compiled: [String: Result<CompiledPattern, any Error>] = [:]
 
-    init(conditions: [Condition], extra: [String] = []) {
+    /// `checked`: every pattern is known to compile, and each is compiled on first use.
+    init(conditions: [Condition], extra: [String] = [], checked: Bool = false) {
         var sources: [String] = []
         var seen = Set<String>()
         func collect(_ condition: Condition) {
@@ -406,7 +437,7 @@ final class PatternCache {
         }
         conditions.forEach(collect)
         for p in extra where seen.insert(p).inserted { sources.append(p) }
-        let results = ConcurrentMap.map(sources) { source in Result { try CompiledPattern(source) } }
+        let results = ConcurrentMap.map(sources) { source in Result { try CompiledPattern(source, checked: checked) } }
         for (source, result) in zip(sources, results) { compiled[source] = result }
     }
 

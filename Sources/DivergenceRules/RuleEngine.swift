@@ -71,13 +71,16 @@ public struct RuleEngine: Sendable {
     private let literals: LiteralAutomaton
 
     /// Compiles every rule; a bad regular expression fails here, before any manifest is read.
-    public init(rules: [Rule]) throws {
+    /// `patternsChecked`: every regular expression of `rules` is known to compile (the
+    /// catalogue reader compiled each one), so each is compiled when first run instead of all
+    /// of them now; otherwise an invalid one is reported here.
+    public init(rules: [Rule], patternsChecked: Bool = false) throws {
         var entries: [Entry] = []
         var byKind: [String: [Int]] = [:]
         var anyKind: [Int] = []
         let paths = PathSlots()
         let groupGlobs = rules.flatMap(\.kinds).compactMap { $0.group }.filter { $0.contains("*") }
-        let compiled = PatternCache(conditions: rules.map(\.condition), extra: groupGlobs.map { StarGlob.regex($0) })
+        let compiled = PatternCache(conditions: rules.map(\.condition), extra: groupGlobs.map { StarGlob.regex($0) }, checked: patternsChecked)
         var literalIds: [String: Int32] = [:]
         for rule in rules {
             let condition: CompiledCondition
