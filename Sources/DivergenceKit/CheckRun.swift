@@ -50,11 +50,14 @@ public struct CheckRun: Sendable {
         case reading(done: Int, total: Int, constructs: Int)
     }
 
-    public func run(_ options: CheckOptions, stdin: @escaping @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
+    /// `expansion`, when it was started for the same paths, is the directory walk already
+    /// under way (see `PathExpansion`); otherwise the paths are walked here.
+    public func run(_ options: CheckOptions, expansion: PathExpansion? = nil,
+                    stdin: @escaping @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
                     progress: (@Sendable (Progress) -> Void)? = nil) -> CheckReport {
         let excludes = options.exclude
         // The directories are walked once: git is asked about the same file list that is read.
-        let (files, expandErrors) = loader.expand(paths: options.paths)
+        let (files, expandErrors) = expansion.flatMap { $0.paths == options.paths ? $0.value : nil } ?? loader.expand(paths: options.paths)
         let ignored = options.honourGitIgnore ? GitIgnore.ignoredFiles(files) : []
         let excluded: @Sendable (String) -> Bool = { path in
             ignored.contains(path) || excludes.contains { $0.matches(path) }
@@ -336,6 +339,22 @@ public struct CheckRun: Sendable {
         let detail = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
         return (best.key, true, "--from inferred as \(best.key.rawValue) from the constructs found (\(detail))")
     }
+}
+
+/// The files under a run's paths, found on another thread from the moment the paths are known:
+/// walking a large tree is a few thousand system calls that need neither the catalogue nor the
+/// rule engine, so they go on while those load.
+public final class PathExpansion: Sendable {
+    public let paths: [String]
+    private let walk: Pending<(files: [String], errors: [InputError])>
+
+    public init(paths: [String], loader: ManifestLoader = ManifestLoader()) {
+        self.paths = paths
+        walk = Pending { loader.expand(paths: paths) }
+    }
+
+    /// The files found and the paths that could not be read; waits for the walk to finish.
+    public var value: (files: [String], errors: [InputError]) { walk.value }
 }
 
 /// What a check keeps of the manifests once they are matched: no parsed trees, only what the

@@ -103,6 +103,8 @@ struct Check: ParsableCommand {
         let configuration: Configuration
         let catalogue: Catalogue
         var baselineFile: Baseline?
+        // The directory walk needs neither the catalogue nor the rules: it starts now.
+        let expansion = PathExpansion(paths: paths)
         do {
             configuration = try effectiveConfiguration()
             guard !configuration.to.isEmpty else {
@@ -129,7 +131,7 @@ struct Check: ParsableCommand {
         let progressLine = ProgressLine.make(quiet: quiet)
         var onProgress: (@Sendable (CheckRun.Progress) -> Void)?
         if let progressLine { onProgress = { progressLine.update($0) } }
-        let report = run.run(options, progress: onProgress)
+        let report = run.run(options, expansion: expansion, progress: onProgress)
         progressLine?.finish()
         let failOn = configuration.failOn
 

@@ -151,6 +151,18 @@ import Testing
             #expect(report.coverage.errors.isEmpty)
         }
     }
+
+    @Test func aWalkStartedEarlyGivesTheSameReport() throws {
+        let paths = [TestSupport.root + "/Examples", TestSupport.root + "/no-such-dir"]
+        let options = CheckOptions(paths: paths, from: .aws, to: [.gcp])
+        let plain = try JSONReportRenderer().render(TestSupport.checkRun.run(options))
+        let early = try JSONReportRenderer().render(TestSupport.checkRun.run(options, expansion: PathExpansion(paths: paths)))
+        #expect(early == plain)
+        #expect(plain.contains("no-such-dir"), "a path that cannot be read is still reported")
+        // A walk of other paths is not used: the run walks its own.
+        let other = try JSONReportRenderer().render(TestSupport.checkRun.run(options, expansion: PathExpansion(paths: [TestSupport.root + "/Examples/gcp"])))
+        #expect(other == plain)
+    }
 }
 
 @Suite struct JSONContractTests {
