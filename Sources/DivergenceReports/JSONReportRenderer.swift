@@ -226,6 +226,11 @@ struct JSONBytes {
         bytes.append(0x22)
         var s = s
         s.withUTF8 { text in
+            // Nearly every text has nothing to escape: one pass to see that, one copy.
+            if !text.contains(where: { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 }) {
+                bytes.append(contentsOf: text)
+                return
+            }
             var run = 0
             for (i, byte) in text.enumerated() where byte == 0x22 || byte == 0x5C || byte < 0x20 {
                 if run < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[run..<i])) }

@@ -64,8 +64,16 @@ enum FieldResolver {
             }
         }
         // `$containers` already yields one node per container; `$containers[*]` means the same.
-        let steps = path.root == .containers && path.steps.first == .anyIndex ? Array(path.steps.dropFirst()) : path.steps
+        let steps = path.root == .containers && path.steps.first == .anyIndex ? path.steps.dropFirst() : path.steps[...]
         for step in steps {
+            // One node and one key, the usual case (`metadata.annotations`): stepped in place,
+            // with no array made per step.
+            if current.count == 1, case .key(let key) = step {
+                guard let entry = current[0].node.entry(key) else { return [] }
+                current[0] = ResolvedNode(node: entry.value, trail: PathTrail(current[0].trail, .key(key)),
+                                          keyLocation: entry.keyLocation, key: key)
+                continue
+            }
             var next: [ResolvedNode] = []
             for candidate in current {
                 switch step {
