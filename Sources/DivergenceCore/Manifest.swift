@@ -124,12 +124,16 @@ public struct LocatedResource: Sendable, Hashable {
     /// The line of that `# Source:` comment: lines in the template's rendered document are
     /// counted from it.
     public var renderedLineOffset: Int
+    /// The literals its document was found to hold as it was parsed (see `LiteralScanner`);
+    /// `nil` when it was parsed without a scanner.
+    public var literalMarks: LiteralMarks?
 
     public init(ref: ResourceRef, file: String, document: Int, location: SourceLocation,
-                kindLocation: SourceLocation, root: ManifestNode, renderedFrom: String? = nil, renderedLineOffset: Int = 0) {
+                kindLocation: SourceLocation, root: ManifestNode, renderedFrom: String? = nil, renderedLineOffset: Int = 0,
+                literalMarks: LiteralMarks? = nil) {
         self.ref = ref; self.file = file; self.document = document; self.location = location
         self.kindLocation = kindLocation; self.root = root; self.renderedFrom = renderedFrom
-        self.renderedLineOffset = renderedLineOffset
+        self.renderedLineOffset = renderedLineOffset; self.literalMarks = literalMarks
     }
 
     /// The resource without its body: only the `divergence.dev/` annotations stay (suppressions
@@ -137,6 +141,7 @@ public struct LocatedResource: Sendable, Hashable {
     /// has a hundred thousand resources, and their other annotations are not needed again.
     public func skeleton() -> LocatedResource {
         var copy = self
+        copy.literalMarks = nil
         let here = root.entry("metadata")?.keyLocation ?? location
         var metadata: [ManifestNode.Entry] = []
         if let annotations = root["metadata"]?.entry("annotations"), let entries = annotations.value.entries {

@@ -41,6 +41,8 @@ public struct CheckRun: Sendable {
         self.catalogue = catalogue
         catalogue.prefetchPoints()
         engine = try catalogue.engine()
+        // Literals are found while each document is parsed, not by walking it again.
+        loader.literalScanner = engine.literalScanner
         unassessedDetector = try UnassessedDetector(prefixes: catalogue.prefixes)
     }
 

@@ -18,10 +18,13 @@ struct EventParser {
     /// Nodes that aliases may add across a whole file: the per-document budget alone lets a
     /// file of many small alias bombs cost its document count times the budget.
     var maxAliasNodesPerFile = 200_000
+    /// Shown every key and scalar of each document, while its bytes are at hand.
+    var scanner: (any LiteralScanner)?
 
-    /// A document, or a problem confined to that document (the stream goes on).
+    /// A document (with the literals the scanner found in it), or a problem confined to that
+    /// document (the stream goes on).
     enum Document {
-        case node(ManifestNode)
+        case node(ManifestNode, LiteralMarks?)
         case problem(YAMLProblem)
     }
 
@@ -98,6 +101,9 @@ struct EventParser {
         var nodes = 0
         var aliasNodes = 0
         var event = yaml_event_t()
+        // Aliases and merge keys repeat text already written in the same document, so every
+        // literal the tree holds passes through here once, as a scalar event.
+        var marks: [Bool] = []
 
         func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?, _ length: Int) -> String {
             guard let pointer else { return "" }
@@ -170,11 +176,12 @@ struct EventParser {
                 root = nil
                 problem = nil
                 nodes = 0
+                if let scanner { marks = [Bool](repeating: false, count: scanner.literalCount) }
             case YAML_DOCUMENT_END_EVENT:
                 if let problem {
                     result.append(.problem(problem))
                 } else if let root {
-                    result.append(.node(root))
+                    result.append(.node(root, scanner.map { LiteralMarks(scannerID: $0.scannerID, found: marks) }))
                 }
             case YAML_MAPPING_START_EVENT, YAML_SEQUENCE_START_EVENT:
                 guard problem == nil else { continue }
@@ -202,6 +209,9 @@ struct EventParser {
                 guard problem == nil else { continue }
                 nodes += 1
                 let scalar = event.data.scalar
+                if let scanner, let value = scalar.value {
+                    marks.withUnsafeMutableBufferPointer { scanner.scan(UnsafeBufferPointer(start: value, count: Int(scalar.length)), into: $0) }
+                }
                 let text = string(scalar.value, Int(scalar.length))
                 let node = ManifestNode(.scalar(text), at: location)
                 if let anchor = cString(scalar.anchor) { anchors[anchor] = (node, 1) }

@@ -61,6 +61,9 @@ public struct ManifestLoader: Sendable {
     public var maxDepth = 128
     /// Files larger than this are skipped with a reason instead of being read.
     public var maxFileBytes = 16 * 1024 * 1024
+    /// Shown every key and scalar as documents are parsed; each resource then carries the
+    /// literals its document holds (`LocatedResource.literalMarks`).
+    public var literalScanner: (any LiteralScanner)?
 
     public init() {}
 
@@ -253,7 +256,8 @@ public struct ManifestLoader: Sendable {
             return result
         }
         let sources = Self.helmSourceComments(in: bytes)
-        let parser = EventParser(maxDepth: maxDepth, maxNodes: maxNodesPerDocument)
+        var parser = EventParser(maxDepth: maxDepth, maxNodes: maxNodesPerDocument)
+        parser.scanner = literalScanner
         var index = 0
         for document in parser.documents(of: bytes) {
             switch document {
@@ -264,19 +268,19 @@ public struct ManifestLoader: Sendable {
                 // One bad document (an alias bomb, deep nesting, duplicate keys) does not lose the others.
                 result.errors.append(InputError(file: file, line: problem.line, message: problem.message))
                 index += 1
-            case .node(let node):
+            case .node(let node, let marks):
                 if case .scalar(let s) = node.value, s.isEmpty || s == "~" || s == "null" { continue }
                 defer { index += 1 }
                 result.documents += 1
                 let source = sources.last { $0.line <= node.location.line }
-                expand(document: node, file: file, index: index, renderedFrom: source.map { ($0.source, $0.line) }, into: &result)
+                expand(document: node, file: file, index: index, renderedFrom: source.map { ($0.source, $0.line) }, marks: marks, into: &result)
             }
         }
         return result
     }
 
     /// Turns one parsed document into resources, expanding `kind: List`.
-    private func expand(document: ManifestNode, file: String, index: Int, renderedFrom: (String, Int)?, into result: inout ManifestSet) {
+    private func expand(document: ManifestNode, file: String, index: Int, renderedFrom: (String, Int)?, marks: LiteralMarks?, into result: inout ManifestSet) {
         guard document.entries != nil else {
             result.skipped.append(SkippedInput(file: file, line: document.location.line,
                 reason: "document \(index + 1) is not a mapping, so not a Kubernetes object"))
@@ -291,7 +295,8 @@ public struct ManifestLoader: Sendable {
         }
         if kind.hasSuffix("List"), let items = document["items"]?.items {
             for item in items {
-                expand(document: item, file: file, index: index, renderedFrom: renderedFrom, into: &result)
+                // The items share their list's marks: a superset, which the gate allows.
+                expand(document: item, file: file, index: index, renderedFrom: renderedFrom, marks: marks, into: &result)
             }
             return
         }
@@ -302,7 +307,7 @@ public struct ManifestLoader: Sendable {
         let kindLocation = document.entry("kind")?.keyLocation ?? document.location
         result.resources.append(LocatedResource(ref: ref, file: file, document: index, location: document.location,
                                                 kindLocation: kindLocation, root: document, renderedFrom: renderedFrom?.0,
-                                                renderedLineOffset: renderedFrom?.1 ?? 0))
+                                                renderedLineOffset: renderedFrom?.1 ?? 0, literalMarks: marks))
     }
 
     static let templateOpen = Array("{{".utf8)

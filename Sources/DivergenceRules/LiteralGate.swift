@@ -206,15 +206,37 @@ struct LiteralAutomaton: Sendable {
 
     private func scan(_ text: String, into marks: UnsafeMutableBufferPointer<Bool>, _ t: Tables) {
         var text = text
-        text.withUTF8 { bytes in
-            var state = 0
-            for byte in bytes {
-                state = Int(t.table[state &* classes &+ Int(t.classOf[Int(byte)])])
-                let start = Int(t.outputStart[state]), end = Int(t.outputStart[state &+ 1])
-                if start != end {
-                    for i in start..<end { marks[Int(t.outputIds[i])] = true }
-                }
+        text.withUTF8 { scan($0, into: marks, t) }
+    }
+
+    /// Marks every literal occurring in `bytes`.
+    func scan(_ bytes: UnsafeBufferPointer<UInt8>, into marks: UnsafeMutableBufferPointer<Bool>) {
+        withTables { scan(bytes, into: marks, $0) }
+    }
+
+    private func scan(_ bytes: UnsafeBufferPointer<UInt8>, into marks: UnsafeMutableBufferPointer<Bool>, _ t: Tables) {
+        var state = 0
+        for byte in bytes {
+            state = Int(t.table[state &* classes &+ Int(t.classOf[Int(byte)])])
+            let start = Int(t.outputStart[state]), end = Int(t.outputStart[state &+ 1])
+            if start != end {
+                for i in start..<end { marks[Int(t.outputIds[i])] = true }
             }
         }
+    }
+}
+
+/// The rule engine's literal automaton as a `LiteralScanner`, for the manifest loader to run
+/// over documents as they are parsed.
+final class AutomatonScanner: LiteralScanner {
+    let scannerID = LiteralMarks.newScannerID()
+    let automaton: LiteralAutomaton
+
+    init(_ automaton: LiteralAutomaton) { self.automaton = automaton }
+
+    var literalCount: Int { automaton.count }
+
+    func scan(_ bytes: UnsafeBufferPointer<UInt8>, into marks: UnsafeMutableBufferPointer<Bool>) {
+        automaton.scan(bytes, into: marks)
     }
 }

@@ -69,6 +69,10 @@ public struct RuleEngine: Sendable {
     /// For each gate literal, the rules it opens.
     private let openedBy: [[Int]]
     private let literals: LiteralAutomaton
+    private let scanner: AutomatonScanner
+    /// Give it to the manifest loader (`ManifestLoader.literalScanner`): resources then come
+    /// with their literals found during parsing, and matching skips its walk over the tree.
+    public var literalScanner: any LiteralScanner { scanner }
 
     /// Compiles every rule; a bad regular expression fails here, before any manifest is read.
     /// `patternsChecked`: every regular expression of `rules` is known to compile (the
@@ -130,13 +134,20 @@ public struct RuleEngine: Sendable {
         }
         self.openedBy = openedBy
         literals = LiteralAutomaton(literals: literalIds.sorted { $0.value < $1.value }.map(\.key))
+        scanner = AutomatonScanner(literals)
     }
 
     /// Every rule match on `resource`, one per revealing node, in rule order.
     /// `roots`, when given, are shared with whatever else looks at the same resource.
     public func matches(in resource: LocatedResource, roots: PodRoots? = nil) -> [RuleMatch] {
-        var found = [Bool](repeating: false, count: literals.count)
-        literals.scan(resource.root, into: &found)
+        let found: [Bool]
+        if let marks = resource.literalMarks, marks.scannerID == scanner.scannerID {
+            found = marks.found
+        } else {
+            var walked = [Bool](repeating: false, count: literals.count)
+            literals.scan(resource.root, into: &walked)
+            found = walked
+        }
         var candidates = ungatedByKind[resource.ref.kind] ?? ungatedAnyKind
         for literal in found.indices where found[literal] { candidates += openedBy[literal] }
         // Rule order, each rule once: matches come out in the order of the catalogue.

@@ -152,6 +152,48 @@ import Testing
         }
     }
 
+    @Test func literalsFoundWhileParsingOpenTheSameRulesAsAWalkOfTheTree() throws {
+        let engine = TestSupport.checkRun.engine
+        var scanning = ManifestLoader()
+        scanning.literalScanner = engine.literalScanner
+        // Literals reached through an alias, a merge key and a List item, and real manifests.
+        let text = """
+        apiVersion: v1
+        kind: List
+        items:
+        - apiVersion: v1
+          kind: ServiceAccount
+          metadata:
+            name: api
+            annotations: &roles
+              eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api
+        - apiVersion: v1
+          kind: Service
+          metadata:
+            name: lb
+            annotations:
+              <<: *roles
+              service.beta.kubernetes.io/aws-load-balancer-type: nlb
+          spec:
+            type: LoadBalancer
+        """
+        var resources = scanning.load(text: text, file: "list.yaml").resources
+        for directory in [TestSupport.root + "/Examples", TestSupport.corpus] {
+            resources += scanning.load(paths: [directory]).resources
+        }
+        #expect(resources.count > 50)
+        var matched = 0
+        for resource in resources {
+            #expect(resource.literalMarks != nil, "\(resource.file): parsed with the scanner")
+            var walked = resource
+            walked.literalMarks = nil
+            let fromParse = engine.matches(in: resource).map { "\($0.rule.id) \($0.node)" }
+            #expect(fromParse == engine.matches(in: walked).map { "\($0.rule.id) \($0.node)" }, "\(resource.file) \(resource.ref)")
+            matched += fromParse.count
+        }
+        #expect(matched > 100)
+    }
+
     @Test func aWalkStartedEarlyGivesTheSameReport() throws {
         let paths = [TestSupport.root + "/Examples", TestSupport.root + "/no-such-dir"]
         let options = CheckOptions(paths: paths, from: .aws, to: [.gcp])
