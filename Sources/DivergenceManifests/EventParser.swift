@@ -140,6 +140,9 @@ struct EventParser {
                         if stack[top].merged, let i = stack[top].entries.firstIndex(where: { $0.key == key }) {
                             stack[top].entries[i] = entry
                         } else {
+                            // Room for a few keys at once: most mappings have two to six, and
+                            // growing from one by doubling reallocated nearly every mapping.
+                            if stack[top].entries.isEmpty { stack[top].entries.reserveCapacity(6) }
                             stack[top].entries.append(entry)
                         }
                     }
