@@ -112,10 +112,12 @@ enum FieldResolver {
     /// ASCII letters, digits, `_` and `-` make a plain key; checked on bytes, this is hot.
     static func isPlain(_ key: String) -> Bool {
         var key = key
-        return key.withUTF8 { bytes in
-            !bytes.isEmpty && bytes.allSatisfy { b in
-                (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == 0x5f || b == 0x2d
-            }
+        return key.withUTF8 { isPlain($0) }
+    }
+
+    static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy { b in
+            (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == 0x5f || b == 0x2d
         }
     }
 }
@@ -134,23 +136,27 @@ final class PathTrail: @unchecked Sendable {
     }
 
     /// The path in the labels' notation, built once into one buffer (it is asked for every
-    /// node that matches).
+    /// node that matches): the chain read into one array sized for a usual depth, each key's
+    /// bytes copied whole.
     var path: String {
-        var components: [Component] = []
+        var chain: [PathTrail] = []
+        chain.reserveCapacity(16)
         var cursor: PathTrail? = self
-        while let c = cursor { components.append(c.component); cursor = c.parent }
+        while let c = cursor { chain.append(c); cursor = c.parent }
         var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for component in components.reversed() {
-            switch component {
-            case .key(let key):
-                if FieldResolver.isPlain(key) {
-                    if !out.isEmpty { out.append(0x2E) }
-                    out += key.utf8
-                } else {
-                    out += "[\"".utf8
-                    out += key.utf8
-                    out += "\"]".utf8
+        out.reserveCapacity(96)
+        for link in chain.reversed() {
+            switch link.component {
+            case .key(var key):
+                key.withUTF8 { bytes in
+                    if FieldResolver.isPlain(bytes) {
+                        if !out.isEmpty { out.append(0x2E) }
+                        out.append(contentsOf: bytes)
+                    } else {
+                        out.append(0x5B); out.append(0x22)
+                        out.append(contentsOf: bytes)
+                        out.append(0x22); out.append(0x5D)
+                    }
                 }
             case .index(let i):
                 out.append(0x5B)

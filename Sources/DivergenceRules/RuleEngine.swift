@@ -165,8 +165,9 @@ public struct RuleEngine: Sendable {
                 result.append(RuleMatch(shared: entry.shared, resource: resource,
                                         node: NodeMatch(path: "kind", location: resource.kindLocation, evidence: resource.ref.kind)))
             } else {
+                // Most conditions reveal one node: nothing to tell apart, nothing to hash.
                 var seenNodes = Set<NodeMatch>()
-                for node in nodes where seenNodes.insert(node).inserted {
+                for node in nodes where nodes.count == 1 || seenNodes.insert(node).inserted {
                     // Secret values are replaced here, while the resource's tree is at hand:
                     // nothing downstream ever holds them.
                     var shown = node
