@@ -83,7 +83,11 @@ public struct CheckRun: Sendable {
             if let early { scanned.assess(with: early, targets: options.to) }
             return scanned
         }
-        var scanned = ScannedManifests.merging(&parts)
+        // Workloads are grouped from the facts alone: that starts while the rest is merged.
+        var grouping: Pending<WorkloadGrouping.Grouped>?
+        var scanned = ScannedManifests.merging(&parts) { facts in
+            if options.renders.isEmpty { grouping = Pending { WorkloadGrouping.Grouped(facts: facts) } }
+        }
         parts = []
         // The parsed trees of every file were freed between the records that are kept; hand
         // those pages back before the report allocates its own (peak memory on large scans).
@@ -98,7 +102,7 @@ public struct CheckRun: Sendable {
             if let early { rendered.assess(with: early, targets: options.to) }
             scanned.append(rendered)
         }
-        return report(scanned, options: options)
+        return report(scanned, options: options, grouping: grouping)
     }
 
     /// Matches every resource of a set and keeps only what the report needs: the matches, the
@@ -146,6 +150,11 @@ public struct CheckRun: Sendable {
 
     /// Assesses each target, applies suppressions and the baseline, scores, and builds the report.
     public func report(_ scanned: consuming ScannedManifests, options: CheckOptions) -> CheckReport {
+        report(scanned, options: options, grouping: nil)
+    }
+
+    /// `grouping`, when given, is the grouping of `scanned.facts` already under way.
+    func report(_ scanned: consuming ScannedManifests, options: CheckOptions, grouping: Pending<WorkloadGrouping.Grouped>?) -> CheckReport {
         let (from, inferred, reason) = Self.source(given: options.from, matches: scanned.matches, unassessed: scanned.unassessed)
         var assessments: [TargetAssessment] = []
         if let early = scanned.assessed, early.count == options.to.count {
@@ -202,7 +211,9 @@ public struct CheckRun: Sendable {
         }
 
         // Workloads are grouped on another core while the other summaries are made here.
-        let grouped = Pending { [facts = scanned.facts, findings] in Self.workloads(facts, findings: findings) }
+        let grouped = Pending { [facts = scanned.facts, findings] in
+            Self.workloads(grouping?.value ?? WorkloadGrouping.Grouped(facts: facts), findings: findings)
+        }
         // Summaries group finding indices, never copies of findings: a finding is large and a
         // big repository has a hundred thousand of them.
         var ranked = options.to.map { target -> CheckReport.TargetSummary in
@@ -253,8 +264,7 @@ public struct CheckRun: Sendable {
     }
 
     /// Workload summaries with findings, most at risk first; cluster-wide resources last.
-    static func workloads(_ facts: [WorkloadGrouping.Facts], findings: [Finding]) -> [CheckReport.WorkloadSummary] {
-        let grouped = WorkloadGrouping.Grouped(facts: facts)
+    static func workloads(_ grouped: WorkloadGrouping.Grouped, findings: [Finding]) -> [CheckReport.WorkloadSummary] {
         // Findings by object number: one lookup per resource's run of findings.
         var byID = [[Int]](repeating: [], count: grouped.refs.count)
         forEachRun(of: findings) { run in
@@ -382,10 +392,17 @@ public struct ScannedManifests: Sendable {
 
     /// All `parts` in one, sized once; each part is emptied as soon as it is copied, so the
     /// parts and the whole are never both in memory.
-    static func merging(_ parts: inout [ScannedManifests]) -> ScannedManifests {
+    /// `factsMerged` is given the workload facts as soon as they are whole, before the rest is
+    /// merged, so that grouping can start on another core.
+    static func merging(_ parts: inout [ScannedManifests], factsMerged: ([WorkloadGrouping.Facts]) -> Void = { _ in }) -> ScannedManifests {
         var whole = ScannedManifests()
         whole.resources.reserveCapacity(parts.reduce(0) { $0 + $1.resources.count })
         whole.facts.reserveCapacity(whole.resources.capacity)
+        for i in parts.indices {
+            whole.facts += parts[i].facts
+            parts[i].facts = []
+        }
+        factsMerged(whole.facts)
         whole.matches.reserveCapacity(parts.reduce(0) { $0 + $1.matches.count })
         whole.unassessed.reserveCapacity(parts.reduce(0) { $0 + $1.unassessed.count })
         if let targets = parts.first(where: { $0.assessed != nil })?.assessed?.map(\.target) {
