@@ -3,8 +3,7 @@ import Foundation
 /// Finds which of a fixed set of literals occur in text (the rule engine's literal gate).
 ///
 /// Given to the manifest loader, it is shown every key and scalar of a document while the
-/// parser holds its bytes, so the gate needs no second walk over the parsed tree: that walk
-/// read every string of every resource again from memory long since cold.
+/// parser holds its bytes, so the gate needs no second walk over the parsed tree.
 public protocol LiteralScanner: AnyObject, Sendable {
     /// Told apart from every other scanner: marks made by one mean nothing to another.
     var scannerID: Int { get }

@@ -64,10 +64,10 @@ public struct CheckRun: Sendable {
         let excluded: @Sendable (String) -> Bool = { path in
             ignored.contains(path) || excludes.contains { $0.matches(path) }
         }
-        // Each file is read, matched and reduced to compact records on the worker that read it,
-        // so the parsed trees of a large repository are never all in memory at once.
         // Chart and overlay hints only look at paths and directories: found while files are read.
         let hints = Pending { RenderHints.hints(forFiles: files) }
+        // Each file is read, matched and reduced to compact records on the worker that read it,
+        // so the parsed trees of a large repository are never all in memory at once.
         let counter = MatchCounter()
         var reading: (@Sendable (Int, Int) -> Void)?
         if let progress {

@@ -76,7 +76,8 @@ public func fuzzMain(
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let run = checkRun
     let bytes = Data(bytes: data, count: size)
-    let manifests = ManifestLoader().load(data: bytes, file: "fuzz/input.yaml")
+    // The run's own loader: it carries the engine's literal scanner, fed as documents are parsed.
+    let manifests = run.loader.load(data: bytes, file: "fuzz/input.yaml")
     for options in runs {
         let report = run.assess(manifests, options: options)
         for renderer in renderers {
