@@ -45,8 +45,9 @@ public struct JSONReportRenderer: ReportRenderer {
         }
         var out = JSONBytes()
         out.bytes.reserveCapacity(chunkSize + 16 * 1024)
-        func flushIfFull(_ out: inout JSONBytes) throws {
-            if out.bytes.count >= chunkSize {
+        /// Writes what `out` holds once it holds at least `minimum` bytes.
+        func flush(_ out: inout JSONBytes, atLeast minimum: Int) throws {
+            if !out.bytes.isEmpty, out.bytes.count >= minimum {
                 try write(out.bytes)
                 out.bytes.removeAll(keepingCapacity: true)
             }
@@ -60,18 +61,12 @@ public struct JSONReportRenderer: ReportRenderer {
             for (i, item) in items.enumerated() {
                 writeItem(item, &out)
                 out.raw(i == items.count - 1 ? "\n" : ",\n")
-                try flushIfFull(&out)
+                try flush(&out, atLeast: chunkSize)
             }
             out.raw("  ]")
         }
         out.bytes += base[..<cuts[0].lowerBound]
-        func flushAll(_ out: inout JSONBytes) throws {
-            if !out.bytes.isEmpty {
-                try write(out.bytes)
-                out.bytes.removeAll(keepingCapacity: true)
-            }
-        }
-        try findings(report.findings, blockSize: blockSize, into: &out, flush: flushAll, write: write)
+        try findings(report.findings, blockSize: blockSize, into: &out, flush: { try flush(&$0, atLeast: 1) }, write: write)
         out.bytes += base[cuts[0].upperBound..<cuts[1].lowerBound]
         try array("resources", report.resources, Self.write)
         out.bytes += base[cuts[1].upperBound..<cuts[2].lowerBound]

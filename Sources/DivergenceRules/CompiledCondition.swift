@@ -416,9 +416,10 @@ final class ResolutionCache {
     }
 }
 
-/// The regular expressions of a set of rules, each compiled once (a third of the patterns in
-/// the catalogue repeat) and all of them up front on every core: compiling is most of the time
-/// a check spends before it reads a manifest.
+/// The regular expressions of a set of rules, each made once (a third of the patterns in the
+/// catalogue repeat) and analysed for their literals on every core. Patterns not known to
+/// compile are compiled here, so that a bad one is reported before any manifest is read;
+/// checked ones wait until first run (`CompiledPattern`).
 final class PatternCache {
     private var compiled: [String: Result<CompiledPattern, any Error>] = [:]
 

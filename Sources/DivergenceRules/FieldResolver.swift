@@ -105,17 +105,26 @@ enum FieldResolver {
 
     /// Appends a key in the labels' notation: `.key`, or `["key"]` when it has dots or slashes.
     static func append(key: String, to path: String) -> String {
-        if isPlain(key) { return path.isEmpty ? key : path + "." + key }
-        return path + "[\"" + key + "\"]"
+        var out = Array(path.utf8)
+        var key = key
+        key.withUTF8 { append(key: $0, to: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The same on bytes, for paths built in one buffer (`PathTrail.path`).
+    static func append(key: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        if isPlain(key) {
+            if !out.isEmpty { out.append(0x2E) }
+            out.append(contentsOf: key)
+        } else {
+            out.append(0x5B); out.append(0x22)
+            out.append(contentsOf: key)
+            out.append(0x22); out.append(0x5D)
+        }
     }
 
     /// ASCII letters, digits, `_` and `-` make a plain key; checked on bytes, this is hot.
-    static func isPlain(_ key: String) -> Bool {
-        var key = key
-        return key.withUTF8 { isPlain($0) }
-    }
-
-    static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         !bytes.isEmpty && bytes.allSatisfy { b in
             (b >= 0x61 && b <= 0x7a) || (b >= 0x41 && b <= 0x5a) || (b >= 0x30 && b <= 0x39) || b == 0x5f || b == 0x2d
         }
@@ -148,16 +157,7 @@ final class PathTrail: @unchecked Sendable {
         for link in chain.reversed() {
             switch link.component {
             case .key(var key):
-                key.withUTF8 { bytes in
-                    if FieldResolver.isPlain(bytes) {
-                        if !out.isEmpty { out.append(0x2E) }
-                        out.append(contentsOf: bytes)
-                    } else {
-                        out.append(0x5B); out.append(0x22)
-                        out.append(contentsOf: bytes)
-                        out.append(0x22); out.append(0x5D)
-                    }
-                }
+                key.withUTF8 { FieldResolver.append(key: $0, to: &out) }
             case .index(let i):
                 out.append(0x5B)
                 out += String(i).utf8
