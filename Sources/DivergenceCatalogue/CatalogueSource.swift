@@ -247,7 +247,8 @@ struct NodeReader {
 
     // MARK: Rules
 
-    static let ruleKeys: Set<String> = ["id", "point", "platform", "confidence", "message", "remediation", "match", "examples", "override"]
+    static let ruleKeys: Set<String> = ["id", "point", "platform", "confidence", "message", "remediation", "match", "examples", "override",
+                                        "fallback", "unlessDefined"]
 
     mutating func rules(_ node: Node) -> [Rule] {
         guard let list = node["rules"]?.sequence else {
@@ -293,11 +294,20 @@ struct NodeReader {
             examples.fire = strings(ex, "fire", context: context)
             examples.pass = strings(ex, "pass", context: context)
         }
+        var fallback = false
+        if let flag = node["fallback"] {
+            guard let value = flag.bool else {
+                issue(flag, "\(context): fallback must be true or false")
+                return nil
+            }
+            fallback = value
+        }
+        let unlessDefined = node["unlessDefined"] == nil ? [] : strings(node, "unlessDefined", context: context)
         return Rule(id: id, point: point, owner: owner, confidence: confidence,
                     message: string(node, "message", context: context) ?? "",
                     remediation: string(node, "remediation", required: false, context: context),
                     kinds: kindTexts.flatMap(KindSelector.parse), condition: condition, examples: examples,
-                    file: file, line: node.mark?.line ?? 0)
+                    fallback: fallback, unlessDefined: unlessDefined, file: file, line: node.mark?.line ?? 0)
     }
 
     static let leafKeys: Set<String> = ["path", "key", "prefix", "keyPattern", "equals", "in", "pattern", "contains", "absent", "scope"]

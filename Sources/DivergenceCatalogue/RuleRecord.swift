@@ -24,14 +24,25 @@ public enum RuleRecord {
         guard let owner = ConstructOwner(rawValue: try o.string("owner")) else { throw FormatError(description: "unknown owner") }
         guard let confidence = Confidence(rawValue: try o.string("confidence")) else { throw FormatError(description: "unknown confidence") }
         let kinds = try o.array("kinds").map { value -> KindSelector in
-            guard case .string(let text) = value, text != "$workload", let selector = KindSelector.parse(text).first else {
+            guard case .string(let text) = value, let selector = KindSelector.parse(text).first else {
                 throw FormatError(description: "bad kind selector")
             }
             return selector
         }
         return Rule(id: try o.string("id"), point: try o.string("point"), owner: owner, confidence: confidence,
                     message: try o.string("message"), remediation: try o.optionalString("remediation"), kinds: kinds,
-                    condition: try condition(try o.value("condition")), file: try o.string("file"), line: try o.int("line"))
+                    condition: try condition(try o.value("condition")),
+                    fallback: try o["fallback"].map { value -> Bool in
+                        guard case .bool(let flag) = value else { throw FormatError(description: "fallback: expected a boolean") }
+                        return flag
+                    } ?? false,
+                    unlessDefined: try o["unlessDefined"].map { value -> [String] in
+                        try value.array("unlessDefined").map { item in
+                            guard case .string(let text) = item else { throw FormatError(description: "unlessDefined: expected strings") }
+                            return text
+                        }
+                    } ?? [],
+                    file: try o.string("file"), line: try o.int("line"))
     }
 
     private static func condition(_ value: JSONValue) throws -> Condition {

@@ -10,16 +10,54 @@ public struct Rule: Sendable, Codable, Hashable {
     public var kinds: [KindSelector]
     public var condition: Condition
     public var examples: RuleExamples
+    /// A broad rule (a value family anywhere in a resource): its match is dropped where another
+    /// rule matched a node on the same line of the same resource, so a value is reported once,
+    /// by the rule that knows it best.
+    public var fallback: Bool
+    /// Kinds whose definition in the scanned set makes a match moot: a `storageClassName: ebs-sc`
+    /// names a built-in class only when the scanned files do not define a StorageClass `ebs-sc`.
+    /// The matched value is compared with the names of the defined resources of these kinds.
+    public var unlessDefined: [String]
     /// Where the rule is defined, for validation messages.
     public var file: String
     public var line: Int
 
     public init(id: String, point: String, owner: ConstructOwner, confidence: Confidence, message: String,
                 remediation: String? = nil, kinds: [KindSelector], condition: Condition,
-                examples: RuleExamples = RuleExamples(), file: String = "", line: Int = 0) {
+                examples: RuleExamples = RuleExamples(), fallback: Bool = false, unlessDefined: [String] = [],
+                file: String = "", line: Int = 0) {
         self.id = id; self.point = point; self.owner = owner; self.confidence = confidence
         self.message = message; self.remediation = remediation; self.kinds = kinds
-        self.condition = condition; self.examples = examples; self.file = file; self.line = line
+        self.condition = condition; self.examples = examples; self.fallback = fallback
+        self.unlessDefined = unlessDefined; self.file = file; self.line = line
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, point, owner, confidence, message, remediation, kinds, condition, examples, fallback, unlessDefined, file, line
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(String.self, forKey: .id), point: try c.decode(String.self, forKey: .point),
+                  owner: try c.decode(ConstructOwner.self, forKey: .owner), confidence: try c.decode(Confidence.self, forKey: .confidence),
+                  message: try c.decode(String.self, forKey: .message), remediation: try c.decodeIfPresent(String.self, forKey: .remediation),
+                  kinds: try c.decode([KindSelector].self, forKey: .kinds), condition: try c.decode(Condition.self, forKey: .condition),
+                  examples: try c.decode(RuleExamples.self, forKey: .examples),
+                  fallback: try c.decodeIfPresent(Bool.self, forKey: .fallback) ?? false,
+                  unlessDefined: try c.decodeIfPresent([String].self, forKey: .unlessDefined) ?? [],
+                  file: try c.decode(String.self, forKey: .file), line: try c.decode(Int.self, forKey: .line))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id); try c.encode(point, forKey: .point); try c.encode(owner, forKey: .owner)
+        try c.encode(confidence, forKey: .confidence); try c.encode(message, forKey: .message)
+        try c.encodeIfPresent(remediation, forKey: .remediation); try c.encode(kinds, forKey: .kinds)
+        try c.encode(condition, forKey: .condition); try c.encode(examples, forKey: .examples)
+        // Written only when set: most rules have neither, and every record is read at start.
+        if fallback { try c.encode(fallback, forKey: .fallback) }
+        if !unlessDefined.isEmpty { try c.encode(unlessDefined, forKey: .unlessDefined) }
+        try c.encode(file, forKey: .file); try c.encode(line, forKey: .line)
     }
 }
 
@@ -36,24 +74,30 @@ public struct RuleExamples: Sendable, Codable, Hashable {
 /// Selects resources by kind and API group.
 ///
 /// Written as `Kind`, `group/Kind`, `group/*` (any kind in a group), a group glob such as
-/// `*.k8s.aws/*`, `$workload` (every kind with a pod spec) or `*`.
+/// `*.k8s.aws/*`, `$workload` (every resource that holds a pod spec, whatever its kind) or `*`.
 public struct KindSelector: Sendable, Hashable, CustomStringConvertible {
     /// `nil` matches any kind.
     public var kind: String?
     /// `nil` matches any group; otherwise a glob (`*` matches any run of characters).
     public var group: String?
+    /// `$workload`: selects by shape, not by name. Operators (Ray, JobSet, Strimzi, Argo, …)
+    /// carry pod templates of their own, and a rule about pods means the same inside them.
+    public var podCarrier: Bool
 
-    /// Kinds that carry a pod spec at a known place.
+    /// Kinds of the core API that carry a pod spec; names workloads in reports. Detection never
+    /// depends on this list: a pod spec is found by its shape in any kind.
     public static let workloadKinds = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
                                        "ReplicationController", "Job", "CronJob"]
 
-    public init(kind: String?, group: String?) {
-        self.kind = kind; self.group = group
+    public static let podCarrierText = "$workload"
+
+    public init(kind: String?, group: String?, podCarrier: Bool = false) {
+        self.kind = kind; self.group = group; self.podCarrier = podCarrier
     }
 
-    /// Parses the written form; `$workload` expands to several selectors.
+    /// Parses the written form.
     public static func parse(_ text: String) -> [KindSelector] {
-        if text == "$workload" { return workloadKinds.map { KindSelector(kind: $0, group: nil) } }
+        if text == podCarrierText { return [KindSelector(kind: nil, group: nil, podCarrier: true)] }
         if text == "*" { return [KindSelector(kind: nil, group: nil)] }
         if let slash = text.utf8.lastIndex(of: UInt8(ascii: "/")) {
             let group = String(text[..<slash])
@@ -64,7 +108,8 @@ public struct KindSelector: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        switch (group, kind) {
+        if podCarrier { return Self.podCarrierText }
+        return switch (group, kind) {
         case (nil, nil): "*"
         case (nil, let k?): k
         case (let g?, nil): "\(g)/*"
@@ -99,8 +144,8 @@ public enum ValueTest: Sendable, Hashable {
     case absent
 }
 
-/// A path into a manifest: dotted keys, `["quoted.keys"]`, `[n]`, `[*]`, `*`, with the
-/// `$pod`, `$podMeta` and `$containers` roots.
+/// A path into a manifest: dotted keys, `["quoted.keys"]`, `[n]`, `[*]`, `*`, `**` (any depth),
+/// with the `$pod`, `$podMeta` and `$containers` roots (every pod spec found by shape).
 public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
     public enum Root: String, Sendable, Codable, Hashable {
         case document, pod = "$pod", podMeta = "$podMeta", containers = "$containers"
@@ -111,6 +156,9 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
         case index(Int)
         case anyIndex
         case anyKey
+        /// `**`: the node itself and every mapping and scalar below it, at any depth (the items
+        /// of a list, not the list). How a rule reaches a key or value wherever a kind keeps it.
+        case anyDepth
     }
 
     public var root: Root
@@ -174,7 +222,7 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
             var j = i
             while j < bytes.count, bytes[j] != dot, bytes[j] != open { j += 1 }
             let name = string(i..<j)
-            steps.append(name == "*" ? .anyKey : .key(name))
+            steps.append(name == "*" ? .anyKey : name == "**" ? .anyDepth : .key(name))
             i = j
         }
         if root == .document && steps.isEmpty { throw fail("empty path") }
@@ -299,7 +347,7 @@ extension KindSelector: Codable {
     /// Coded as its written form (`Deployment`, `apps/*`, `*`): one string, not an object.
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard text != "$workload", let selector = KindSelector.parse(text).first else {
+        guard let selector = KindSelector.parse(text).first else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a kind selector: \(text)"))
         }
         self = selector

@@ -114,13 +114,13 @@ public struct CheckRun: Sendable {
         scanned.skipped = set.skipped
         scanned.errors = set.errors
         for resource in set.resources {
-            // Found once per resource: the engine, the detector and grouping all need the pod template.
-            let roots = PodRoots(resource)
-            let matches = engine.matches(in: resource, roots: roots)
-            let unassessed = unassessedDetector.unassessed(in: resource, covered: matches, roots: roots)
+            // Found once per resource: the engine, the detector and grouping all need the pod templates.
+            let shapes = ShapeIndex(resource)
+            let matches = engine.matches(in: resource, shapes: shapes)
+            let unassessed = unassessedDetector.unassessed(in: resource, covered: matches, shapes: shapes)
             let skeleton = resource.skeleton()
             scanned.resources.append(skeleton)
-            scanned.facts.append(WorkloadGrouping.Facts(resource, roots: roots))
+            scanned.facts.append(WorkloadGrouping.Facts(resource, shapes: shapes))
             scanned.matches += matches.map { var m = $0; m.resource = skeleton; return m }
             scanned.unassessed += unassessed.map { var u = $0; u.resource = skeleton; return u }
         }
@@ -170,6 +170,7 @@ public struct CheckRun: Sendable {
                 assessments.append(assessor.assess(matches: scanned.matches, unassessed: scanned.unassessed, target: target))
             }
         }
+        assessments = Self.withoutDefinedNames(assessments, rules: catalogue.rules, resources: scanned.resources)
         // The findings carry what the rest needs: the matches go before the report is built.
         scanned.matches = []
         scanned.unassessed = []
@@ -261,6 +262,29 @@ public struct CheckRun: Sendable {
             resources: resources, workloads: workloads, coverage: coverage)
         report.fixed = fixed
         return report
+    }
+
+    /// The assessments without findings of rules whose `unlessDefined` kinds the scanned set
+    /// defines under the matched name: `storageClassName: ebs-sc` next to a StorageClass `ebs-sc`
+    /// in the same files names that class, not the cloud's built-in one.
+    static func withoutDefinedNames(_ assessments: [TargetAssessment], rules: [Rule], resources: [LocatedResource]) -> [TargetAssessment] {
+        var kindsOf: [String: [String]] = [:]
+        for rule in rules where !rule.unlessDefined.isEmpty { kindsOf[rule.id] = rule.unlessDefined }
+        guard !kindsOf.isEmpty else { return assessments }
+        let kinds = Set(kindsOf.values.joined())
+        var defined = Set<String>()
+        for resource in resources where kinds.contains(resource.ref.kind) { defined.insert(resource.ref.kind + "/" + resource.ref.name) }
+        guard !defined.isEmpty else { return assessments }
+        func moot(_ finding: Finding) -> Bool {
+            guard let kinds = kindsOf[finding.ruleId] else { return false }
+            return kinds.contains { defined.contains($0 + "/" + finding.evidence) }
+        }
+        return assessments.map { assessment in
+            var kept = assessment
+            kept.findings.removeAll(where: moot)
+            kept.suppressed.removeAll { moot($0.finding) }
+            return kept
+        }
     }
 
     /// Workload summaries with findings, most at risk first; cluster-wide resources last.

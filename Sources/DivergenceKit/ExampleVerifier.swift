@@ -6,7 +6,8 @@ import Foundation
 
 /// Runs every rule's examples: each `fire` manifest must produce a finding of that rule (also
 /// inside a `kind: List`, as the second document of a stream, and not when the resource carries
-/// the ignore annotation); each `pass` manifest must not.
+/// the ignore annotation), on every line marked with `↓` (as SwiftLint marks where a violation
+/// lands); each `pass` manifest must not.
 public enum ExampleVerifier {
     public static func verify(rules: [Rule], points: [String: DivergencePoint]) -> [CatalogueIssue] {
         let loader = ManifestLoader()
@@ -24,12 +25,17 @@ public enum ExampleVerifier {
                 if set.resources.isEmpty { add("\(label) holds no Kubernetes object (needs apiVersion and kind)"); return nil }
                 return set.resources.flatMap { engine.matches(in: $0) }
             }
-            for (i, example) in rule.examples.fire.enumerated() {
+            for (i, marked) in rule.examples.fire.enumerated() {
                 let label = "examples.fire[\(i)]"
+                let (example, expectedLines) = markers(in: marked)
                 guard let matches = fires(example, label: label) else { continue }
                 if matches.isEmpty {
                     add("\(label) does not fire")
                     continue
+                }
+                let lines = Set(matches.map(\.node.location.line))
+                for line in expectedLines where !lines.contains(line) {
+                    add("\(label) does not fire on its marked line \(line) (fires on line \(lines.sorted().map(String.init).joined(separator: ", ")))")
                 }
                 if fires("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unrelated\n---\n" + example, label: label + " as 2nd document")?.isEmpty ?? false {
                     add("\(label) does not fire as the second document of a stream")
@@ -48,13 +54,33 @@ public enum ExampleVerifier {
                     if result.suppressed.isEmpty { add("\(label) produces no suppressed finding with divergence.dev/ignore: \(rule.id)") }
                 }
             }
-            for (i, example) in rule.examples.pass.enumerated() {
+            for (i, marked) in rule.examples.pass.enumerated() {
                 let label = "examples.pass[\(i)]"
+                let example = markers(in: marked).text
                 guard let matches = fires(example, label: label) else { continue }
                 if let m = matches.first { add("\(label) fires but must not (at \(m.node.path), line \(m.node.location.line))") }
             }
         }
         return issues
+    }
+
+    /// The marker that says where a `fire` example's finding lands.
+    public static let marker = "\u{2193}"
+
+    /// The example without its `↓` markers, and the 1-based lines that carried one.
+    public static func markers(in example: String) -> (text: String, lines: [Int]) {
+        guard example.contains(marker) else { return (example, []) }
+        var lines: [Int] = []
+        var out: [Substring] = []
+        for (i, line) in example.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if line.contains(marker) {
+                lines.append(i + 1)
+                out.append(Substring(line.replacingOccurrences(of: marker, with: "")))
+            } else {
+                out.append(line)
+            }
+        }
+        return (out.joined(separator: "\n"), lines)
     }
 
     /// The example as the only item of a `kind: List`.

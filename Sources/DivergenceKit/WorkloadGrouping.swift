@@ -18,17 +18,21 @@ public enum WorkloadGrouping {
         var claims: [String] = []
         var serviceSelector: [(String, String)] = []
         var ingressBackends: Set<String> = []
+        /// Holds a pod spec, whatever its kind: a workload of its own.
+        var carriesPod = false
 
-        /// `roots`, when given, are the pod template the rule engine already found.
-        public init(_ resource: LocatedResource, roots: PodRoots? = nil) {
+        /// `shapes`, when given, is the index the rule engine already made.
+        public init(_ resource: LocatedResource, shapes: ShapeIndex? = nil) {
             ref = resource.ref
             switch ref.kind {
             case "Service":
                 serviceSelector = (resource.root["spec"]?["selector"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }
             case "Ingress":
                 ingressBackends = WorkloadGrouping.backendServices(of: resource)
-            case let kind where KindSelector.workloadKinds.contains(kind):
-                let roots = roots ?? PodRoots(resource)
+            default:
+                let roots = shapes ?? ShapeIndex(resource)
+                guard roots.carriesPod else { break }
+                carriesPod = true
                 let podMeta = roots.metadata
                 podLabels = Dictionary((podMeta?["labels"]?.entries ?? []).compactMap { e in e.value.scalar.map { (e.key, $0) } }, uniquingKeysWith: { a, _ in a })
                 let podSpec = roots.spec
@@ -38,8 +42,6 @@ public enum WorkloadGrouping {
                     if let name = template["metadata"]?["name"]?.scalar { claims.insert(name) }
                 }
                 self.claims = claims.sorted()
-            default:
-                break
             }
         }
     }
@@ -81,7 +83,6 @@ public enum WorkloadGrouping {
                 idOf[fact.ref] = refs.count - 1
                 return refs.count - 1
             }
-            let workloadKinds = Set(KindSelector.workloadKinds)
             var workloadOf = [Int](repeating: -1, count: refs.count)
             var claimed = [Bool](repeating: false, count: refs.count)
             // Everything is indexed once, so grouping stays linear in the number of resources:
@@ -115,7 +116,7 @@ public enum WorkloadGrouping {
                     break
                 }
             }
-            for (index, resource) in facts.enumerated() where workloadKinds.contains(resource.ref.kind) {
+            for (index, resource) in facts.enumerated() where resource.carriesPod {
                 let ns = resource.ref.namespace ?? ""
                 let podLabels = resource.podLabels
                 var members: [Member] = [(resource.ref, ids[index])]

@@ -400,16 +400,16 @@ final class ResolutionCache {
     // dictionary this was (set up, hashed into, and mostly missed, for every resource).
     private var slots: [Int] = []
     private var nodes: [[ResolvedNode]] = []
-    /// The pod spec and pod template metadata, found once per resource for every `$pod…` path.
-    let roots: PodRoots
+    /// The pod specs and their metadata, found once per resource for every `$pod…` path.
+    let shapes: ShapeIndex
 
-    init(resource: LocatedResource, roots: PodRoots? = nil) {
-        self.roots = roots ?? PodRoots(resource)
+    init(resource: LocatedResource, shapes: ShapeIndex? = nil) {
+        self.shapes = shapes ?? ShapeIndex(resource)
     }
 
     func resolve(_ path: FieldPath, slot: Int, in resource: LocatedResource) -> [ResolvedNode] {
         if let i = slots.firstIndex(of: slot) { return nodes[i] }
-        let resolved = FieldResolver.resolve(path, in: resource, roots: roots)
+        let resolved = FieldResolver.resolve(path, in: resource, shapes: shapes)
         slots.append(slot)
         nodes.append(resolved)
         return resolved

@@ -1,65 +1,145 @@
 import DivergenceCore
 
-/// The pod spec and pod template metadata of one resource (the roots `$pod` and `$podMeta`),
-/// found once and shared by everything that looks at the resource: the rule engine, the
-/// unassessed detector and workload grouping each used to walk to them on their own.
+/// Where the shapes that rules reach by root sit in one resource, found once and shared by
+/// everything that looks at it (rule engine, unassessed detector, workload grouping).
+///
+/// A pod spec is recognised by its shape, not by its kind: a mapping with a `containers` list
+/// of containers, at any depth. A Deployment keeps one at `spec.template.spec`; a RayCluster one
+/// per head and worker group, a JobSet one per replicated job, a Strimzi or Argo resource wherever
+/// its authors chose. Its pod metadata is the `metadata` beside it (`template.metadata`).
+/// Resources written inside the resource (kro and Crossplane templates, Cluster API templates)
+/// are listed apart: they are matched as what they will become, and their pods belong to them.
 /// Used by one thread at a time, like the resource it belongs to.
-public final class PodRoots {
-    private let resource: LocatedResource
-    private(set) lazy var podSpec: ResolvedNode? = FieldResolver.podSpec(of: resource)
-    private(set) lazy var podMeta: ResolvedNode? = FieldResolver.podTemplate(of: resource, part: "metadata")
+public final class ShapeIndex {
+    private let root: ManifestNode
+    private var found = false
+    private var podSpecs: [ResolvedNode] = []
+    private var podMetas: [ResolvedNode] = []
+    private var nested: [EmbeddedResource] = []
 
-    public init(_ resource: LocatedResource) { self.resource = resource }
+    public init(_ resource: LocatedResource) {
+        root = resource.root
+    }
 
-    /// The pod spec (`spec` of a Pod, `spec.template.spec` of a Deployment, …), if any.
-    public var spec: ManifestNode? { podSpec?.node }
-    /// The pod template's metadata (`metadata` of a Pod), if any.
-    public var metadata: ManifestNode? { podMeta?.node }
+    /// Every pod spec of the resource (not of the resources embedded in it), in document order.
+    var pods: [ResolvedNode] { find(); return podSpecs }
+    /// The pod metadata beside each pod spec that has one.
+    var podMetadata: [ResolvedNode] { find(); return podMetas }
+    /// Resources written inside this one.
+    var embedded: [EmbeddedResource] { find(); return nested }
+
+    /// Whether the resource holds a pod spec: what `$workload` selects.
+    public var carriesPod: Bool { !pods.isEmpty }
+    /// The first pod spec, for facts that want one (service account, volumes).
+    public var spec: ManifestNode? { pods.first?.node }
+    /// The first pod's metadata.
+    public var metadata: ManifestNode? { podMetadata.first?.node }
+
+    /// Deeper than any real manifest nests; bounds the walk on hostile input.
+    static let maxDepth = 64
+
+    private func find() {
+        guard !found else { return }
+        found = true
+        walk(root, trail: nil, parent: nil, viaKey: nil, keyLocation: nil, depth: 0)
+    }
+
+    private func walk(_ node: ManifestNode, trail: PathTrail?, parent: ManifestNode?, viaKey: String?,
+                      keyLocation: SourceLocation?, depth: Int) {
+        guard depth < Self.maxDepth else { return }
+        switch node.value {
+        case .scalar:
+            return
+        case .sequence(let items):
+            for (i, item) in items.enumerated() where !item.isScalar {
+                walk(item, trail: PathTrail(trail, .index(i)), parent: nil, viaKey: nil, keyLocation: nil, depth: depth + 1)
+            }
+        case .mapping(let entries):
+            if depth > 0, EmbeddedResource.isResource(node) {
+                nested.append(EmbeddedResource(node: node, trail: trail))
+                return
+            }
+            if Self.isPodSpec(node) {
+                podSpecs.append(ResolvedNode(node: node, trail: trail, keyLocation: keyLocation, key: viaKey))
+                // The pod metadata is the `metadata` beside a pod spec held under `spec`: a pod
+                // template, or a Pod itself.
+                if viaKey == "spec", let parent, let meta = parent.entry("metadata") {
+                    let metaTrail = trail?.parent
+                    podMetas.append(ResolvedNode(node: meta.value, trail: PathTrail(metaTrail, .key("metadata")),
+                                                 keyLocation: meta.keyLocation, key: "metadata"))
+                }
+                // A pod spec holds no other pod spec: nothing below it to find.
+                return
+            }
+            for entry in entries where !entry.value.isScalar {
+                walk(entry.value, trail: PathTrail(trail, .key(entry.key)), parent: node, viaKey: entry.key,
+                     keyLocation: entry.keyLocation, depth: depth + 1)
+            }
+        }
+    }
+
+    /// A mapping with a `containers` list whose items are containers (mappings with an image or
+    /// a name): the shape of a PodSpec.
+    static func isPodSpec(_ node: ManifestNode) -> Bool {
+        guard let items = node["containers"]?.items, !items.isEmpty else { return false }
+        return items.contains { $0["image"] != nil || $0["name"] != nil }
+    }
+}
+
+/// A resource written inside another (a template it will create), with the way to it.
+struct EmbeddedResource {
+    var node: ManifestNode
+    var trail: PathTrail?
+
+    /// `apiVersion` and `kind` as text, and a body: `metadata` or `spec` as a mapping. A
+    /// reference (`scaleTargetRef`, `ownerReferences`) names a kind but has no body.
+    static func isResource(_ node: ManifestNode) -> Bool {
+        guard node["apiVersion"]?.scalar != nil, let kind = node["kind"]?.scalar, !kind.isEmpty else { return false }
+        return node["metadata"]?.entries != nil || node["spec"]?.entries != nil
+    }
+
+    /// The embedded resource as a resource of its own, in the outer one's file.
+    func resource(in outer: LocatedResource) -> LocatedResource {
+        let apiVersion = node["apiVersion"]?.scalar ?? ""
+        let kind = node["kind"]?.scalar ?? ""
+        let metadata = node["metadata"]
+        let ref = ResourceRef(apiVersion: apiVersion, kind: kind,
+                              namespace: metadata?["namespace"]?.scalar ?? outer.ref.namespace,
+                              name: metadata?["name"]?.scalar ?? outer.ref.name)
+        return LocatedResource(ref: ref, file: outer.file, document: outer.document, location: node.location,
+                               kindLocation: node.entry("kind")?.value.location ?? node.location, root: node,
+                               renderedFrom: outer.renderedFrom, renderedLineOffset: outer.renderedLineOffset,
+                               literalMarks: outer.literalMarks)
+    }
+}
+
+extension ManifestNode {
+    var isScalar: Bool {
+        if case .scalar = value { return true }
+        return false
+    }
 }
 
 /// Resolves field paths against a resource, including the pod-spec roots.
 enum FieldResolver {
-    /// The pod spec of a workload and its path, wherever the kind keeps it.
-    static func podSpec(of resource: LocatedResource) -> ResolvedNode? {
-        podTemplate(of: resource, part: "spec")
-    }
-
-    static func podTemplate(of resource: LocatedResource, part: String) -> ResolvedNode? {
-        let root = resource.root
-        if resource.ref.kind == "Pod" {
-            guard let entry = root.entry(part) else { return nil }
-            return ResolvedNode(node: entry.value, trail: PathTrail(nil, .key(part)), keyLocation: entry.keyLocation, key: part)
-        }
-        var node = root
-        var trail: PathTrail?
-        let route = resource.ref.kind == "CronJob" ? ["spec", "jobTemplate", "spec", "template", part] : ["spec", "template", part]
-        var keyLocation: SourceLocation?
-        for key in route {
-            guard let entry = node.entry(key) else { return nil }
-            node = entry.value
-            keyLocation = entry.keyLocation
-            trail = PathTrail(trail, .key(key))
-        }
-        return ResolvedNode(node: node, trail: trail, keyLocation: keyLocation, key: part)
-    }
-
-    static func resolve(_ path: FieldPath, in resource: LocatedResource, roots: PodRoots? = nil) -> [ResolvedNode] {
-        let roots = roots ?? PodRoots(resource)
+    static func resolve(_ path: FieldPath, in resource: LocatedResource, shapes: ShapeIndex? = nil) -> [ResolvedNode] {
+        let shapes = shapes ?? ShapeIndex(resource)
         var current: [ResolvedNode]
         switch path.root {
         case .document:
             current = [ResolvedNode(node: resource.root, trail: nil, keyLocation: nil, key: nil)]
         case .pod:
-            current = roots.podSpec.map { [$0] } ?? []
+            current = shapes.pods
         case .podMeta:
-            current = roots.podMeta.map { [$0] } ?? []
+            current = shapes.podMetadata
         case .containers:
-            guard let pod = roots.podSpec else { return [] }
             current = []
-            for listKey in ["containers", "initContainers", "ephemeralContainers"] {
-                guard let items = pod.node[listKey]?.items else { continue }
-                for (i, item) in items.enumerated() {
-                    current.append(ResolvedNode(node: item, trail: PathTrail(PathTrail(pod.trail, .key(listKey)), .index(i)), keyLocation: nil, key: nil))
+            for pod in shapes.pods {
+                for listKey in ["containers", "initContainers", "ephemeralContainers"] {
+                    guard let items = pod.node[listKey]?.items else { continue }
+                    for (i, item) in items.enumerated() {
+                        current.append(ResolvedNode(node: item, trail: PathTrail(PathTrail(pod.trail, .key(listKey)), .index(i)), keyLocation: nil, key: nil))
+                    }
                 }
             }
         }
@@ -95,12 +175,40 @@ enum FieldResolver {
                     for (i, item) in (candidate.node.items ?? []).enumerated() {
                         next.append(ResolvedNode(node: item, trail: PathTrail(candidate.trail, .index(i)), keyLocation: nil, key: nil))
                     }
+                case .anyDepth:
+                    descendants(of: candidate, depth: 0, into: &next)
                 }
             }
             current = next
             if current.isEmpty { break }
         }
         return current
+    }
+
+    /// The node and every mapping and scalar below it, in document order (a list's items, not
+    /// the list: a value test on a list would test its items twice).
+    static func descendants(of candidate: ResolvedNode, depth: Int, into out: inout [ResolvedNode]) {
+        guard depth < ShapeIndex.maxDepth else { return }
+        switch candidate.node.value {
+        case .scalar, .mapping:
+            out.append(candidate)
+        case .sequence:
+            break
+        }
+        switch candidate.node.value {
+        case .scalar:
+            break
+        case .mapping(let entries):
+            for entry in entries {
+                descendants(of: ResolvedNode(node: entry.value, trail: PathTrail(candidate.trail, .key(entry.key)),
+                                             keyLocation: entry.keyLocation, key: entry.key), depth: depth + 1, into: &out)
+            }
+        case .sequence(let items):
+            for (i, item) in items.enumerated() {
+                descendants(of: ResolvedNode(node: item, trail: PathTrail(candidate.trail, .index(i)), keyLocation: nil, key: nil),
+                            depth: depth + 1, into: &out)
+            }
+        }
     }
 
     /// Appends a key in the labels' notation: `.key`, or `["key"]` when it has dots or slashes.
@@ -148,14 +256,20 @@ final class PathTrail: @unchecked Sendable {
     /// node that matches): the chain read into one array sized for a usual depth, each key's
     /// bytes copied whole.
     var path: String {
-        var chain: [PathTrail] = []
+        var chain: [Component] = []
         chain.reserveCapacity(16)
         var cursor: PathTrail? = self
-        while let c = cursor { chain.append(c); cursor = c.parent }
+        while let c = cursor { chain.append(c.component); cursor = c.parent }
+        chain.reverse()
+        return Self.path(of: chain)
+    }
+
+    /// The path of a list of steps from the document root, in the labels' notation.
+    static func path(of components: [Component]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(96)
-        for link in chain.reversed() {
-            switch link.component {
+        for component in components {
+            switch component {
             case .key(var key):
                 key.withUTF8 { FieldResolver.append(key: $0, to: &out) }
             case .index(let i):

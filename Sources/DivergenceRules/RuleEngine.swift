@@ -52,6 +52,8 @@ public struct RuleEngine: Sendable {
         let condition: CompiledCondition
         /// Kinds selected whatever their group: the common case, answered by one lookup.
         let anyGroupKinds: Set<String>
+        /// Selects every resource that holds a pod spec (`$workload`).
+        let podCarrier: Bool
         /// Literal ids of which one must occur in the resource, or `nil` when no such set exists.
         let gate: [Int32]?
 
@@ -59,6 +61,7 @@ public struct RuleEngine: Sendable {
             shared = rule; self.kinds = kinds; self.groupPatterns = groupPatterns; self.condition = condition
             self.gate = gate
             anyGroupKinds = Set(kinds.filter { $0.group == nil }.compactMap(\.kind))
+            podCarrier = kinds.contains { $0.podCarrier }
         }
     }
 
@@ -66,6 +69,8 @@ public struct RuleEngine: Sendable {
     /// Rules without a literal gate, by the kinds they select (any-kind rules in every list).
     private let ungatedByKind: [String: [Int]]
     private let ungatedAnyKind: [Int]
+    /// Rules without a literal gate that select pod carriers: met by every resource with a pod spec.
+    private let ungatedPodCarrier: [Int]
     /// For each gate literal, the rules it opens.
     private let openedBy: [[Int]]
     private let literals: LiteralAutomaton
@@ -82,6 +87,7 @@ public struct RuleEngine: Sendable {
         var entries: [Entry] = []
         var byKind: [String: [Int]] = [:]
         var anyKind: [Int] = []
+        var podCarrier: [Int] = []
         let paths = PathSlots()
         let groupGlobs = rules.flatMap(\.kinds).compactMap { $0.group }.filter { $0.contains("*") }
         let compiled = PatternCache(conditions: rules.map(\.condition), extra: groupGlobs.map { StarGlob.regex($0) }, checked: patternsChecked)
@@ -114,7 +120,9 @@ public struct RuleEngine: Sendable {
 
             var indexed = Set<String>()
             for selector in rule.kinds {
-                if let kind = selector.kind {
+                if selector.podCarrier {
+                    if podCarrier.last != index { podCarrier.append(index) }
+                } else if let kind = selector.kind {
                     if indexed.insert(kind).inserted { byKind[kind, default: []].append(index) }
                 } else if !anyKind.contains(index) {
                     anyKind.append(index)
@@ -128,6 +136,7 @@ public struct RuleEngine: Sendable {
         let ungated = { (list: [Int]) in list.filter { entries[$0].gate == nil } }
         ungatedByKind = byKind.mapValues { ungated(Array(Set($0 + anyKind)).sorted()) }
         ungatedAnyKind = ungated(anyKind)
+        ungatedPodCarrier = ungated(podCarrier)
         var openedBy = [[Int]](repeating: [], count: literalIds.count)
         for (index, entry) in entries.enumerated() {
             for literal in entry.gate ?? [] { openedBy[Int(literal)].append(index) }
@@ -137,9 +146,11 @@ public struct RuleEngine: Sendable {
         scanner = AutomatonScanner(literals)
     }
 
-    /// Every rule match on `resource`, one per revealing node, in rule order.
-    /// `roots`, when given, are shared with whatever else looks at the same resource.
-    public func matches(in resource: LocatedResource, roots: PodRoots? = nil) -> [RuleMatch] {
+    /// Every rule match on `resource`, one per revealing node, in rule order: on the resource
+    /// and on every resource written inside it (a template), reported on the outer resource with
+    /// the full path. `shapes`, when given, is shared with whatever else looks at the resource.
+    public func matches(in resource: LocatedResource, shapes: ShapeIndex? = nil) -> [RuleMatch] {
+        let shapes = shapes ?? ShapeIndex(resource)
         let found: [Bool]
         if let marks = resource.literalMarks, marks.scannerID == scanner.scannerID {
             found = marks.found
@@ -148,22 +159,74 @@ public struct RuleEngine: Sendable {
             literals.scan(resource.root, into: &walked)
             found = walked
         }
+        var result = matches(in: resource, shapes: shapes, found: found, reportedOn: resource, prefix: "")
+        if !shapes.embedded.isEmpty {
+            // Templates inside templates are followed too, up to a bound (hostile input).
+            var pending = shapes.embedded.map { (embedded: $0, prefix: "") }
+            var visited = 0
+            while !pending.isEmpty, visited < Self.maxEmbedded {
+                let (embedded, outerPrefix) = pending.removeFirst()
+                visited += 1
+                let view = embedded.resource(in: resource)
+                let viewShapes = ShapeIndex(view)
+                let prefix = Self.joined(outerPrefix, embedded.trail?.path ?? "")
+                result += matches(in: view, shapes: viewShapes, found: found, reportedOn: resource, prefix: prefix)
+                pending += viewShapes.embedded.map { ($0, prefix) }
+            }
+            // A `**` rule reaches into templates from the outer resource as well: one match a node.
+            var seen = Set<RuleAtNode>()
+            result = result.filter { seen.insert(RuleAtNode(rule: $0.shared.index, location: $0.node.location)).inserted }
+            result.sort { $0.shared.index < $1.shared.index }
+        }
+        return Self.withoutShadowedFallbacks(result)
+    }
+
+    /// Resources followed inside one document; real templates hold a few dozen at most.
+    static let maxEmbedded = 512
+
+    private struct RuleAtNode: Hashable {
+        var rule: Int
+        var location: SourceLocation
+    }
+
+    /// `matches` without the fallback matches that sit on a line another rule already explains
+    /// (a broad value family beside the rule that knows the construct), and without a second
+    /// fallback on a line one already has.
+    static func withoutShadowedFallbacks(_ matches: [RuleMatch]) -> [RuleMatch] {
+        guard matches.contains(where: { $0.rule.fallback }) else { return matches }
+        var explained = Set(matches.filter { !$0.rule.fallback }.map(\.node.location.line))
+        return matches.filter { match in
+            guard match.rule.fallback else { return true }
+            return explained.insert(match.node.location.line).inserted
+        }
+    }
+
+    /// A path under a prefix, in the labels' notation.
+    static func joined(_ prefix: String, _ path: String) -> String {
+        if prefix.isEmpty { return path }
+        if path.isEmpty { return prefix }
+        return path.hasPrefix("[") ? prefix + path : prefix + "." + path
+    }
+
+    private func matches(in resource: LocatedResource, shapes: ShapeIndex, found: [Bool], reportedOn outer: LocatedResource,
+                         prefix: String) -> [RuleMatch] {
         var candidates = ungatedByKind[resource.ref.kind] ?? ungatedAnyKind
+        if !ungatedPodCarrier.isEmpty, shapes.carriesPod { candidates += ungatedPodCarrier }
         for literal in found.indices where found[literal] { candidates += openedBy[literal] }
         // Rule order, each rule once: matches come out in the order of the catalogue.
         candidates.sort()
         var result: [RuleMatch] = []
-        let cache = ResolutionCache(resource: resource, roots: roots)
+        let cache = ResolutionCache(resource: resource, shapes: shapes)
         let group = resource.ref.group
         var previous = -1
         for index in candidates where index != previous {
             previous = index
             let entry = entries[index]
-            guard selects(entry, resource.ref, group: group) else { continue }
+            guard selects(entry, resource.ref, group: group, shapes: shapes) else { continue }
             guard let nodes = entry.condition.evaluate(on: resource, cache: cache) else { continue }
             if nodes.isEmpty {
-                result.append(RuleMatch(shared: entry.shared, resource: resource,
-                                        node: NodeMatch(path: "kind", location: resource.kindLocation, evidence: resource.ref.kind)))
+                result.append(RuleMatch(shared: entry.shared, resource: outer,
+                                        node: NodeMatch(path: Self.joined(prefix, "kind"), location: resource.kindLocation, evidence: resource.ref.kind)))
             } else {
                 // Most conditions reveal one node: nothing to tell apart, nothing to hash.
                 var seenNodes = Set<NodeMatch>()
@@ -172,16 +235,18 @@ public struct RuleEngine: Sendable {
                     // nothing downstream ever holds them.
                     var shown = node
                     shown.evidence = Redaction.evidence(node.evidence, path: node.path, resource: resource)
-                    result.append(RuleMatch(shared: entry.shared, resource: resource, node: shown))
+                    if !prefix.isEmpty { shown.path = Self.joined(prefix, node.path) }
+                    result.append(RuleMatch(shared: entry.shared, resource: outer, node: shown))
                 }
             }
         }
         return result
     }
 
-    private func selects(_ entry: Entry, _ ref: ResourceRef, group: String) -> Bool {
+    private func selects(_ entry: Entry, _ ref: ResourceRef, group: String, shapes: ShapeIndex) -> Bool {
         if entry.anyGroupKinds.contains(ref.kind) { return true }
-        for (i, selector) in entry.kinds.enumerated() {
+        if entry.podCarrier, shapes.carriesPod { return true }
+        for (i, selector) in entry.kinds.enumerated() where !selector.podCarrier {
             if let kind = selector.kind, kind != ref.kind { continue }
             if let selectorGroup = selector.group {
                 if let pattern = entry.groupPatterns[i] {

@@ -42,50 +42,77 @@ public struct UnassessedDetector: Sendable {
         unconditional = literals.map(\.isEmpty)
     }
 
-    /// Provider-owned constructs of `resource` that none of `matches` covers.
-    /// `roots`, when given, are the ones the rule engine already found for this resource.
-    public func unassessed(in resource: LocatedResource, covered matches: [RuleMatch], roots: PodRoots? = nil) -> [UnassessedConstruct] {
-        let roots = roots ?? PodRoots(resource)
+    /// Provider-owned constructs of `resource` that none of `matches` covers: its API group and
+    /// those of the resources written inside it, and provider-prefixed keys at any depth (with
+    /// the label keys that selectors, tolerations and requirements name as values).
+    /// `shapes`, when given, is the index the rule engine already made for this resource.
+    public func unassessed(in resource: LocatedResource, covered matches: [RuleMatch], shapes: ShapeIndex? = nil) -> [UnassessedConstruct] {
+        let shapes = shapes ?? ShapeIndex(resource)
         var result: [UnassessedConstruct] = []
         // The API group: only when no rule said anything about the object at all.
-        let group = resource.ref.group
-        if matches.isEmpty, let index = groupPatterns.firstIndex(where: { $0.matches(group) }) {
-            let prefix = groupPrefixes[index]
-            let location = resource.root.entry("apiVersion")?.value.location ?? resource.location
-            result.append(UnassessedConstruct(resource: resource,
-                node: NodeMatch(path: "apiVersion", location: location, evidence: resource.ref.apiVersion),
-                platform: prefix.platform, domain: prefix.domain))
+        if matches.isEmpty, let construct = group(of: resource, path: "apiVersion", reportedOn: resource) {
+            result.append(construct)
+        }
+        for embedded in shapes.embedded {
+            let prefix = embedded.trail?.path ?? ""
+            guard !matches.contains(where: { $0.node.path.hasPrefix(prefix) }) else { continue }
+            if let construct = group(of: embedded.resource(in: resource), path: RuleEngine.joined(prefix, "apiVersion"), reportedOn: resource) {
+                result.append(construct)
+            }
         }
         // Path strings are built only for a key that has a provider's prefix: nearly every key
         // of nearly every resource has none.
-        var mappings: [(ManifestNode, () -> String)] = []
-        if let metadata = resource.root.entry("metadata") {
-            for key in ["annotations", "labels"] {
-                if let node = metadata.value[key] { mappings.append((node, { "metadata.\(key)" })) }
-            }
-        }
-        if let podMeta = roots.podMeta {
-            for key in ["annotations", "labels"] {
-                if let node = podMeta.node[key] { mappings.append((node, { "\(podMeta.path).\(key)" })) }
-            }
-        }
-        if let pod = roots.podSpec, let selector = pod.node["nodeSelector"] {
-            mappings.append((selector, { "\(pod.path).nodeSelector" }))
-        }
+        var trail: [PathTrail.Component] = []
         var possible = unconditional
-        for (node, base) in mappings {
-            for entry in node.entries ?? [] {
-                for i in possible.indices { possible[i] = unconditional[i] }
-                keyLiterals.scan(entry.key, into: &possible)
-                guard let index = possible.indices.first(where: { possible[$0] && keyPatterns[$0].matches(entry.key) }) else { continue }
-                let prefix = keyPrefixes[index]
-                let path = FieldResolver.append(key: entry.key, to: base())
-                if matches.contains(where: { $0.node.path == path || $0.node.location.line == entry.keyLocation.line }) { continue }
-                result.append(UnassessedConstruct(resource: resource,
-                    node: NodeMatch(path: path, location: entry.keyLocation, evidence: Redaction.evidence(entry.key, path: path, resource: resource)),
-                    platform: prefix.platform, domain: prefix.domain))
+        func consider(_ text: String, at location: SourceLocation, path: () -> String) {
+            for i in possible.indices { possible[i] = unconditional[i] }
+            keyLiterals.scan(text, into: &possible)
+            guard let index = possible.indices.first(where: { possible[$0] && keyPatterns[$0].matches(text) }) else { return }
+            let prefix = keyPrefixes[index]
+            let path = path()
+            if matches.contains(where: { $0.node.path == path || $0.node.location.line == location.line }) { return }
+            result.append(UnassessedConstruct(resource: resource,
+                node: NodeMatch(path: path, location: location, evidence: Redaction.evidence(text, path: path, resource: resource)),
+                platform: prefix.platform, domain: prefix.domain))
+        }
+        func walk(_ node: ManifestNode, depth: Int) {
+            guard depth < ShapeIndex.maxDepth else { return }
+            switch node.value {
+            case .scalar:
+                return
+            case .sequence(let items):
+                for (i, item) in items.enumerated() where !item.isScalar {
+                    trail.append(.index(i))
+                    walk(item, depth: depth + 1)
+                    trail.removeLast()
+                }
+            case .mapping(let entries):
+                for entry in entries {
+                    trail.append(.key(entry.key))
+                    consider(entry.key, at: entry.keyLocation) { PathTrail.path(of: trail) }
+                    if let scalar = entry.value.scalar {
+                        // `key: cloud.google.com/gke-nodepool` in a selector term, a toleration or a
+                        // node pool requirement names a provider's label as a value.
+                        if entry.key == "key" || entry.key == "topologyKey" {
+                            consider(scalar, at: entry.value.location) { PathTrail.path(of: trail) }
+                        }
+                    } else {
+                        walk(entry.value, depth: depth + 1)
+                    }
+                    trail.removeLast()
+                }
             }
         }
+        walk(resource.root, depth: 0)
         return result
+    }
+
+    private func group(of resource: LocatedResource, path: String, reportedOn outer: LocatedResource) -> UnassessedConstruct? {
+        let group = resource.ref.group
+        guard let index = groupPatterns.firstIndex(where: { $0.matches(group) }) else { return nil }
+        let prefix = groupPrefixes[index]
+        let location = resource.root.entry("apiVersion")?.value.location ?? resource.location
+        return UnassessedConstruct(resource: outer, node: NodeMatch(path: path, location: location, evidence: resource.ref.apiVersion),
+                                   platform: prefix.platform, domain: prefix.domain)
     }
 }
