@@ -79,6 +79,22 @@ enum CatalogueFixture {
         let issues = ExampleVerifier.verify(rules: [rule], points: CatalogueFixture.points)
         for issue in issues { Issue.record("\(issue)") }
     }
+
+    /// A `↓` marks the line a fire example's finding must land on; firing elsewhere fails.
+    @Test func markedExampleLinesAreChecked() throws {
+        let point = try #require(CatalogueFixture.points["compute.nodepool-labels"])
+        func verify(_ example: String) -> [String] {
+            let rule = Rule(id: "gcp.compute.test-marker", point: point.id, owner: .platform(.gcp), confidence: .high, message: "m",
+                            kinds: KindSelector.parse("$workload"),
+                            condition: .field(path: try! FieldPath.parse("$pod.nodeSelector"), key: .equals("cloud.google.com/gke-nodepool"), value: nil),
+                            examples: RuleExamples(fire: [example]))
+            return ExampleVerifier.verify(rules: [rule], points: [point.id: point]).map(\.message)
+        }
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  nodeSelector:\n    LABEL: pool\n  containers:\n  - name: a\n    image: nginx\n"
+        #expect(verify(pod.replacingOccurrences(of: "LABEL", with: "↓cloud.google.com/gke-nodepool")).isEmpty)
+        let misplaced = pod.replacingOccurrences(of: "LABEL", with: "cloud.google.com/gke-nodepool").replacingOccurrences(of: "image: nginx", with: "↓image: nginx")
+        #expect(verify(misplaced).contains { $0.contains("does not fire on its marked line 10 (fires on line 7)") })
+    }
 }
 
 @Suite struct CatalogueStoreTests {
