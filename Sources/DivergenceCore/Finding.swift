@@ -28,18 +28,22 @@ public struct Finding: Sendable, Codable, Hashable {
     public var sourceBehaviour: String?
     /// The construct to use on the target instead (from the point), often a manifest snippet.
     public var targetEquivalent: String?
+    /// Further places of the same construct in the same resource (sibling keys of one mapping,
+    /// items of one list, one quantity in requests and limits): one finding, every location.
+    public var related: [RelatedLocation]?
 
     public init(ruleId: String, divergenceId: String, domain: Domain, severity: Severity, confidence: Confidence,
                 score: Double, equivalence: Equivalence, owner: String, target: Platform, file: String,
                 line: Int, column: Int, resource: ResourceRef, path: String, evidence: String, message: String,
                 remediation: String, references: [String], effort: Double, title: String,
-                sourceBehaviour: String? = nil, targetEquivalent: String? = nil) {
+                sourceBehaviour: String? = nil, targetEquivalent: String? = nil, related: [RelatedLocation]? = nil) {
         self.ruleId = ruleId; self.divergenceId = divergenceId; self.domain = domain; self.severity = severity
         self.confidence = confidence; self.score = score; self.equivalence = equivalence; self.owner = owner
         self.target = target; self.file = file; self.line = line; self.column = column; self.resource = resource
         self.path = path; self.evidence = evidence; self.message = message; self.remediation = remediation
         self.references = references; self.effort = effort; self.title = title
         self.sourceBehaviour = sourceBehaviour; self.targetEquivalent = targetEquivalent
+        self.related = related
     }
 
     /// The JSON fields. `sourceBehaviour` and `targetEquivalent` stay out: `message` and
@@ -47,12 +51,23 @@ public struct Finding: Sendable, Codable, Hashable {
     /// finding would double the size of a large report.
     enum CodingKeys: String, CodingKey {
         case ruleId, divergenceId, domain, severity, confidence, score, equivalence, owner, target, file, line, column
-        case resource, path, evidence, message, remediation, references, effort, title
+        case resource, path, evidence, message, remediation, references, effort, title, related
     }
 
     /// A fingerprint that survives line moves: rule, file, resource and path, never the line.
     public var fingerprint: String {
         "\(ruleId)|\(target.rawValue)|\(file)|\(resource.kind)/\(resource.namespace ?? "")/\(resource.name)|\(path)"
+    }
+}
+
+/// Another place of a finding's construct in the same file.
+public struct RelatedLocation: Sendable, Codable, Hashable {
+    public var line: Int
+    public var column: Int
+    public var path: String
+
+    public init(line: Int, column: Int, path: String) {
+        self.line = line; self.column = column; self.path = path
     }
 }
 

@@ -33,7 +33,8 @@ public enum ExampleVerifier {
                     add("\(label) does not fire")
                     continue
                 }
-                let lines = Set(matches.map(\.node.location.line))
+                // A finding lands on its first node and lists the siblings of the same construct.
+                let lines = Set(matches.flatMap { [$0.node.location.line] + $0.related.map(\.location.line) })
                 for line in expectedLines where !lines.contains(line) {
                     add("\(label) does not fire on its marked line \(line) (fires on line \(lines.sorted().map(String.init).joined(separator: ", ")))")
                 }

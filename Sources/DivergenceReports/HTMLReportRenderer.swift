@@ -96,6 +96,7 @@ public struct HTMLReportRenderer: ReportRenderer {
                 out += "<details><summary><span class=\"lvl \(f.severity.rawValue)\">\(f.severity.rawValue)</span> \(escaped(f.title))"
                 out += " — \(h(f.resource.description)) <span class=\"muted\">\(escaped(f.file)):\(f.line)\(report.to.count > 1 ? " → \(f.target.rawValue)" : "")</span></summary>"
                 out += "<p><code>\(h(f.path))</code> = <code>\(h(f.evidence))</code></p>"
+                if let also = f.alsoAt { out += "<p class=\"muted\">\(h(also))</p>" }
                 out += explanation(f)
                 out += "<p class=\"muted\">\(h(f.divergenceId)) · rule \(h(f.ruleId)) · score \(String(format: "%.1f", f.score)) · confidence \(f.confidence.rawValue) · equivalence \(f.equivalence.rawValue) · effort \(f.effort) h</p>"
                 out += links(f.references)

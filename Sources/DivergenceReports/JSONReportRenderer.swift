@@ -148,6 +148,16 @@ public struct JSONReportRenderer: ReportRenderer {
         out.raw(",\n      \"owner\" : "); out.quote(f.owner)
         out.raw(",\n      \"path\" : "); out.quote(f.path)
         out.raw(",\n      \"references\" : "); out.strings(f.references, shared: true)
+        if let related = f.related {
+            out.raw(",\n      \"related\" : [")
+            for (i, place) in related.enumerated() {
+                out.raw(i == 0 ? "\n        {\n          \"column\" : " : ",\n        {\n          \"column\" : "); out.int(place.column)
+                out.raw(",\n          \"line\" : "); out.int(place.line)
+                out.raw(",\n          \"path\" : "); out.quote(place.path)
+                out.raw("\n        }")
+            }
+            out.raw(related.isEmpty ? "]" : "\n      ]")
+        }
         out.raw(",\n      \"remediation\" : "); out.quoteShared(f.remediation)
         out.raw(",\n      \"resource\" : {\n        \"apiVersion\" : "); out.quote(f.resource.apiVersion)
         out.raw(",\n        \"kind\" : "); out.quote(f.resource.kind)

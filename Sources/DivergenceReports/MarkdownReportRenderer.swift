@@ -103,6 +103,7 @@ public struct MarkdownReportRenderer: ReportRenderer {
                 out += "#### \(f.severity.rawValue.uppercased()): \(escaped(f.title))\(report.to.count > 1 ? " (→ \(f.target.rawValue))" : "")\n\n"
                 out += "- **Where:** `\(escaped(f.file)):\(f.line)` — \(e(f.resource.description)), \(code(f.path))\n"
                 out += "- **Evidence:** \(code(f.evidence))\n"
+                if let also = f.alsoAt { out += "- **Also:** \(e(also))\n" }
                 out += "- **Point:** `\(f.divergenceId)` · rule `\(f.ruleId)` · confidence \(f.confidence.rawValue) · equivalence \(f.equivalence.rawValue) · score \(tenths(f.score)) · effort \(f.effort) h\n\n"
                 out += explanation(f)
             }

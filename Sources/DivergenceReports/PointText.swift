@@ -167,3 +167,13 @@ public enum PointText {
         }
     }
 }
+
+extension Finding {
+    /// "also at lines 21, 22" for a finding with related locations (one construct written in
+    /// several sibling places), else `nil`.
+    var alsoAt: String? {
+        guard let related, !related.isEmpty else { return nil }
+        let lines = related.map { String($0.line) }
+        return "also at line\(lines.count > 1 ? "s" : "") \(lines.joined(separator: ", "))"
+    }
+}

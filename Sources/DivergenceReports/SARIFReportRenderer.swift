@@ -37,6 +37,8 @@ public struct SARIFReportRenderer: ReportRenderer {
         var level: String
         var message: Message
         var locations: [Location]
+        /// The other places of the same construct (`Finding.related`).
+        var relatedLocations: [RelatedLocation]?
         var partialFingerprints: [String: String]
         var properties: Properties
         var suppressions: [Suppression]?
@@ -46,6 +48,7 @@ public struct SARIFReportRenderer: ReportRenderer {
         var equivalence: String; var resource: String; var evidence: String
     }
     struct Location: Encodable { var physicalLocation: PhysicalLocation }
+    struct RelatedLocation: Encodable { var id: Int; var physicalLocation: PhysicalLocation; var message: Message }
     struct PhysicalLocation: Encodable { var artifactLocation: ArtifactLocation; var region: Region }
     struct ArtifactLocation: Encodable { var uri: String }
     struct Region: Encodable { var startLine: Int; var startColumn: Int }
@@ -81,6 +84,14 @@ public struct SARIFReportRenderer: ReportRenderer {
                    locations: [Location(physicalLocation: PhysicalLocation(
                        artifactLocation: ArtifactLocation(uri: uri),
                        region: Region(startLine: max(1, f.line), startColumn: max(1, f.column))))],
+                   relatedLocations: f.related.map { places in
+                       places.enumerated().map { i, place in
+                           RelatedLocation(id: i + 1, physicalLocation: PhysicalLocation(
+                               artifactLocation: ArtifactLocation(uri: uri),
+                               region: Region(startLine: max(1, place.line), startColumn: max(1, place.column))),
+                               message: Message(text: place.path))
+                       }
+                   },
                    partialFingerprints: ["divergence/v1": StableHash.of(f.fingerprint)],
                    properties: Properties(divergenceId: f.divergenceId, severity: f.severity.rawValue, score: f.score,
                                           target: f.target.rawValue, equivalence: f.equivalence.rawValue,
@@ -104,6 +115,7 @@ public struct SARIFReportRenderer: ReportRenderer {
                 locations: [Location(physicalLocation: PhysicalLocation(
                     artifactLocation: ArtifactLocation(uri: Self.uri(x.file)),
                     region: Region(startLine: max(1, x.line), startColumn: max(1, x.column))))],
+                relatedLocations: nil,
                 partialFingerprints: ["divergence/v1": x.fingerprint],
                 properties: Properties(divergenceId: x.divergenceId, severity: x.severity.rawValue, score: 0,
                                        target: x.target.rawValue, equivalence: "", resource: x.resource.description, evidence: ""),

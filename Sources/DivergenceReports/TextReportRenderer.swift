@@ -58,6 +58,7 @@ public struct TextReportRenderer: ReportRenderer {
                 let multi = report.to.count > 1 ? " [→\(f.target.rawValue)]" : ""
                 out += "  \(badge(f.severity)) \(f.divergenceId)\(multi)  \(paint(location, "2"))\n"
                 out += "           \(f.path) = \(f.evidence)\n"
+                if let also = f.alsoAt { out += "           \(also)\n" }
                 out += message(f.message)
                 out += remedy(f.remediation)
             }

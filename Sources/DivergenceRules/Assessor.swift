@@ -212,7 +212,11 @@ public struct Assessor: Sendable {
             evidence: match.node.evidence,
             message: t.message, remediation: t.remediation, references: t.references,
             effort: t.pair.effort, title: t.point.title,
-            sourceBehaviour: t.sourceBehaviour, targetEquivalent: t.targetEquivalent)
+            sourceBehaviour: t.sourceBehaviour, targetEquivalent: t.targetEquivalent,
+            related: match.related.isEmpty ? nil : match.related.map { node in
+                RelatedLocation(line: match.resource.reportedLocation(line: node.location.line).line,
+                                column: node.location.column, path: node.path)
+            })
     }
 }
 

@@ -26,6 +26,8 @@ public struct RuleMatch: Sendable, Hashable {
     public let shared: SharedRule
     public var resource: LocatedResource
     public var node: NodeMatch
+    /// The other nodes of the same construct (see `RuleEngine.mergedSiblings`).
+    public var related: [NodeMatch] = []
 
     public var rule: Rule { shared.rule }
 
@@ -178,7 +180,49 @@ public struct RuleEngine: Sendable {
             result = result.filter { seen.insert(RuleAtNode(rule: $0.shared.index, location: $0.node.location)).inserted }
             result.sort { $0.shared.index < $1.shared.index }
         }
-        return Self.withoutShadowedFallbacks(result)
+        return Self.mergedSiblings(Self.withoutShadowedFallbacks(result))
+    }
+
+    /// One construct, one finding: matches of one rule on nodes that sit side by side (keys of
+    /// one mapping such as `prometheus.io/scrape`, `/port`, `/path`; items of one list; one
+    /// quantity under a container's `requests` and `limits`) become one match on the first node,
+    /// with the others as related locations.
+    static func mergedSiblings(_ matches: [RuleMatch]) -> [RuleMatch] {
+        guard matches.count > 1 else { return matches }
+        struct Key: Hashable { var rule: Int; var parent: Substring }
+        var firstOf: [Key: Int] = [:]
+        var result: [RuleMatch] = []
+        result.reserveCapacity(matches.count)
+        for match in matches {
+            let key = Key(rule: match.shared.index, parent: siblingGroup(of: match.node.path))
+            if let i = firstOf[key] {
+                result[i].related.append(match.node)
+                result[i].related += match.related
+            } else {
+                firstOf[key] = result.count
+                result.append(match)
+            }
+        }
+        return result
+    }
+
+    /// The node's parent path, with a container's `resources.requests` and `resources.limits`
+    /// taken as one place. A node at the root of the resource (`kind`) is its own group.
+    static func siblingGroup(of path: String) -> Substring {
+        var parent = Substring(path)
+        if parent.hasSuffix("\"]"), let open = parent.range(of: "[\"", options: .backwards) {
+            parent = parent[..<open.lowerBound]
+        } else if parent.hasSuffix("]"), let open = parent.lastIndex(of: "[") {
+            parent = parent[..<open]
+        } else if let dot = parent.lastIndex(of: ".") {
+            parent = parent[..<dot]
+        } else {
+            return Substring(path)
+        }
+        for side in [".resources.requests", ".resources.limits"] where parent.hasSuffix(side) {
+            return parent.dropLast(side.count - ".resources".count)
+        }
+        return parent
     }
 
     /// Resources followed inside one document; real templates hold a few dozen at most.

@@ -70,7 +70,10 @@ public struct UnassessedDetector: Sendable {
             guard let index = possible.indices.first(where: { possible[$0] && keyPatterns[$0].matches(text) }) else { return }
             let prefix = keyPrefixes[index]
             let path = path()
-            if matches.contains(where: { $0.node.path == path || $0.node.location.line == location.line }) { return }
+            if matches.contains(where: { match in
+                match.node.path == path || match.node.location.line == location.line
+                    || match.related.contains { $0.path == path || $0.location.line == location.line }
+            }) { return }
             result.append(UnassessedConstruct(resource: resource,
                 node: NodeMatch(path: path, location: location, evidence: Redaction.evidence(text, path: path, resource: resource)),
                 platform: prefix.platform, domain: prefix.domain))

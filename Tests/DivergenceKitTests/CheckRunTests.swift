@@ -35,6 +35,76 @@ import Testing
         #expect(report.fromReason?.contains("inferred as aws") == true)
     }
 
+    /// `efs-sc` defined in the scanned files is the team's class; `gp2` beside it is EKS's built-in one.
+    @Test func aStorageClassDefinedInTheScannedSetIsNotAMissingBuiltInClass() {
+        let manifests = """
+        apiVersion: storage.k8s.io/v1
+        kind: StorageClass
+        metadata:
+          name: efs-sc
+        provisioner: efs.csi.aws.com
+        ---
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata:
+          name: shared
+        spec:
+          storageClassName: efs-sc
+          resources: {requests: {storage: 5Gi}}
+        ---
+        apiVersion: v1
+        kind: PersistentVolumeClaim
+        metadata:
+          name: data
+        spec:
+          storageClassName: gp2
+          resources: {requests: {storage: 5Gi}}
+        """
+        let builtIn = check(manifests, from: .aws).findings.filter { $0.divergenceId == "storage.builtin-storageclass-names" }
+        #expect(builtIn.map(\.evidence) == ["gp2"])
+    }
+
+    /// A Strimzi Kafka and a RayCluster carry the same bindings as a Deployment does.
+    @Test func operatorResourcesAreCheckedLikeWorkloads() {
+        let manifests = """
+        apiVersion: kafka.strimzi.io/v1beta2
+        kind: Kafka
+        metadata:
+          name: events
+        spec:
+          kafka:
+            storage:
+              type: persistent-claim
+              class: premium-rwo
+              size: 100Gi
+        ---
+        apiVersion: ray.io/v1
+        kind: RayCluster
+        metadata:
+          name: train
+        spec:
+          workerGroupSpecs:
+          - groupName: tpu
+            template:
+              spec:
+                nodeSelector:
+                  cloud.google.com/gke-tpu-accelerator: tpu-v5-lite-podslice
+                  cloud.google.com/gke-tpu-topology: 2x4
+                containers:
+                - name: worker
+                  image: rayproject/ray:2.9.0
+                  resources:
+                    limits:
+                      google.com/tpu: "4"
+        """
+        let findings = check(manifests, from: .gcp, to: [.aws]).findings
+        #expect(findings.contains { $0.resource.kind == "Kafka" && $0.line == 9 && $0.divergenceId == "storage.builtin-storageclass-names" })
+        let tpu = findings.filter { $0.resource.kind == "RayCluster" && $0.divergenceId == "compute.tpu-accelerators" }
+        #expect(tpu.contains { $0.line == 22 && $0.related?.map(\.line) == [23] })
+        #expect(tpu.contains { $0.line == 29 })
+        #expect(!findings.contains { $0.divergenceId == "compute.gpu-scheduling" })
+    }
+
     @Test func constructsNativeToTheTargetAreNotReported() {
         #expect(check(irsa, from: .azure, to: [.aws]).findings.allSatisfy { $0.owner != "aws" })
     }
