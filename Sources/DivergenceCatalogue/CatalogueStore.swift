@@ -25,10 +25,10 @@ public struct SearchHit: Sendable, Codable {
 public final class CatalogueStore {
     /// Bumped whenever the schema changes; part of the cache key, so old caches are rebuilt.
     public static let schemaVersion = 1
-    /// Bumped whenever the coding of stored records changes (2: compact rule conditions; 3: rule examples in their own column; 4: kind selectors as text). Part of
+    /// Bumped whenever the coding of stored records changes (2: compact rule conditions; 3: rule examples in their own column; 4: kind selectors as text; 5: `$workload` kept as written, rule `fallback` and `unlessDefined`). Part of
     /// the cache key only: the content hash a report shows stays that of the catalogue's content,
     /// and builds with different record codings never take turns rebuilding one shared cache.
-    public static let recordFormat = 4
+    public static let recordFormat = 5
     /// The version of the catalogue format and content shipped with this release.
     public static let catalogueVersion = "2026.11.26"
 

@@ -19,6 +19,9 @@ public enum ExampleVerifier {
                 add("\(error)")
                 continue
             }
+            if !engine.ungatedDeepRules.isEmpty {
+                add("reaches '**' without a literal every match contains (a case-sensitive value or key test): it would walk every resource of its kinds")
+            }
             func fires(_ text: String, label: String) -> [RuleMatch]? {
                 let set = loader.load(text: text, file: "\(rule.id) \(label)")
                 if let error = set.errors.first { add("\(label) is not valid YAML: \(error.message) (line \(error.line ?? 0))"); return nil }

@@ -345,30 +345,37 @@ indirect enum CompiledCondition: Sendable {
         case .field(let path, let slot, let keyTest, let valueTest, let absent):
             var candidates = cache.resolve(path, slot: slot, in: resource)
             if let keyTest {
-                candidates = candidates.flatMap { candidate -> [ResolvedNode] in
-                    guard let entries = candidate.node.entries else { return [] }
-                    return entries.filter { keyTest.matches($0.key) }.map {
-                        ResolvedNode(node: $0.value, trail: PathTrail(candidate.trail, .key($0.key)),
-                                     keyLocation: $0.keyLocation, key: $0.key)
+                // By index, building nodes only for the keys that pass: after `**` the candidates
+                // are every mapping of the resource, and copying each one out cost more than the test.
+                var keyed: [ResolvedNode] = []
+                for c in candidates.indices {
+                    guard case .mapping(let entries) = candidates[c].node.value else { continue }
+                    for e in entries.indices where keyTest.matches(entries[e].key) {
+                        keyed.append(ResolvedNode(node: entries[e].value, trail: PathTrail(candidates[c].trail, .key(entries[e].key)),
+                                                  keyLocation: entries[e].keyLocation, key: entries[e].key))
                     }
                 }
+                candidates = keyed
             }
             if absent { return candidates.isEmpty ? [] : nil }
             var found: [NodeMatch] = []
-            for candidate in candidates {
+            for c in candidates.indices {
                 guard let valueTest else {
-                    found.append(candidate.match(evidence: candidate.node.scalar ?? candidate.key ?? ""))
+                    found.append(candidates[c].match(evidence: candidates[c].node.scalar ?? candidates[c].key ?? ""))
                     continue
                 }
-                if let scalar = candidate.node.scalar {
-                    if valueTest.matches(scalar) { found.append(candidate.match(evidence: scalar)) }
-                } else if let items = candidate.node.items {
+                switch candidates[c].node.value {
+                case .scalar(let scalar):
+                    if valueTest.matches(scalar) { found.append(candidates[c].match(evidence: scalar)) }
+                case .sequence(let items):
                     // A value test on a list tests each scalar element (e.g. `args`, `hosts`).
-                    for (i, item) in items.enumerated() {
-                        if let s = item.scalar, valueTest.matches(s) {
-                            found.append(NodeMatch(path: PathTrail(candidate.trail, .index(i)).path, location: item.location, evidence: s))
+                    for i in items.indices {
+                        if case .scalar(let s) = items[i].value, valueTest.matches(s) {
+                            found.append(NodeMatch(path: PathTrail(candidates[c].trail, .index(i)).path, location: items[i].location, evidence: s))
                         }
                     }
+                case .mapping:
+                    break
                 }
             }
             return found.isEmpty ? nil : found

@@ -28,6 +28,14 @@ public final class ShapeIndex {
     /// Resources written inside this one.
     var embedded: [EmbeddedResource] { find(); return nested }
 
+    /// Every mapping and scalar of the resource (`**` from the root), walked once for all the
+    /// `**…` paths of all rules: thirty of them are written, and each walked the tree before.
+    private(set) lazy var allNodes: [ResolvedNode] = {
+        var out: [ResolvedNode] = []
+        FieldResolver.descendants(of: ResolvedNode(node: root, trail: nil, keyLocation: nil, key: nil), depth: 0, into: &out)
+        return out
+    }()
+
     /// Whether the resource holds a pod spec: what `$workload` selects.
     public var carriesPod: Bool { !pods.isEmpty }
     /// The first pod spec, for facts that want one (service account, volumes).
@@ -144,7 +152,11 @@ enum FieldResolver {
             }
         }
         // `$containers` already yields one node per container; `$containers[*]` means the same.
-        let steps = path.root == .containers && path.steps.first == .anyIndex ? path.steps.dropFirst() : path.steps[...]
+        var steps = path.root == .containers && path.steps.first == .anyIndex ? path.steps.dropFirst() : path.steps[...]
+        if path.root == .document, steps.first == .anyDepth {
+            current = shapes.allNodes
+            steps = steps.dropFirst()
+        }
         for step in steps {
             // One node and one key, the usual case (`metadata.annotations`): stepped in place,
             // with no array made per step.

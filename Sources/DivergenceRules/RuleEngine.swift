@@ -148,6 +148,20 @@ public struct RuleEngine: Sendable {
         scanner = AutomatonScanner(literals)
     }
 
+    /// Rules that reach `**` (every node of a resource) without a literal gate: each would walk
+    /// every resource of its kinds. The example verifier refuses them.
+    public var ungatedDeepRules: [String] {
+        entries.filter { entry in entry.gate == nil && Self.reachesAnyDepth(entry.rule.condition) }.map(\.rule.id)
+    }
+
+    static func reachesAnyDepth(_ condition: Condition) -> Bool {
+        switch condition {
+        case .field(let path, _, _): path.steps.contains(.anyDepth)
+        case .all(let children), .any(let children): children.contains(where: reachesAnyDepth)
+        case .not(let child): reachesAnyDepth(child)
+        }
+    }
+
     /// Every rule match on `resource`, one per revealing node, in rule order: on the resource
     /// and on every resource written inside it (a template), reported on the outer resource with
     /// the full path. `shapes`, when given, is shared with whatever else looks at the resource.
@@ -189,6 +203,9 @@ public struct RuleEngine: Sendable {
     /// with the others as related locations.
     static func mergedSiblings(_ matches: [RuleMatch]) -> [RuleMatch] {
         guard matches.count > 1 else { return matches }
+        // Matches come in rule order: with no rule matching twice there is nothing to merge,
+        // which is what nearly every resource looks like.
+        guard zip(matches, matches.dropFirst()).contains(where: { $0.shared === $1.shared }) else { return matches }
         struct Key: Hashable { var rule: Int; var parent: Substring }
         var firstOf: [Key: Int] = [:]
         var result: [RuleMatch] = []
@@ -209,13 +226,23 @@ public struct RuleEngine: Sendable {
     /// The node's parent path, with a container's `resources.requests` and `resources.limits`
     /// taken as one place. A node at the root of the resource (`kind`) is its own group.
     static func siblingGroup(of path: String) -> Substring {
+        // On UTF-8: the separators are ASCII, and Character search walks grapheme boundaries.
         var parent = Substring(path)
-        if parent.hasSuffix("\"]"), let open = parent.range(of: "[\"", options: .backwards) {
-            parent = parent[..<open.lowerBound]
-        } else if parent.hasSuffix("]"), let open = parent.lastIndex(of: "[") {
-            parent = parent[..<open]
-        } else if let dot = parent.lastIndex(of: ".") {
-            parent = parent[..<dot]
+        let bytes = parent.utf8
+        let quote = UInt8(ascii: "\""), open = UInt8(ascii: "["), close = UInt8(ascii: "]"), dot = UInt8(ascii: ".")
+        if bytes.last == close {
+            // `["key"]` (the key may hold `[`) or `[3]`: cut at the bracket that opens the last step.
+            var i = bytes.index(before: bytes.endIndex)
+            let quoted = i > bytes.startIndex && bytes[bytes.index(before: i)] == quote
+            while i > bytes.startIndex {
+                i = bytes.index(before: i)
+                guard bytes[i] == open else { continue }
+                let next = bytes.index(after: i)
+                if !quoted || (next < bytes.endIndex && bytes[next] == quote) { break }
+            }
+            parent = parent[..<i]
+        } else if let cut = bytes.lastIndex(of: dot) {
+            parent = parent[..<cut]
         } else {
             return Substring(path)
         }

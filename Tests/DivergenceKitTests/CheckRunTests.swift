@@ -145,7 +145,7 @@ import Testing
         metadata:
           name: api
           annotations:
-            service.beta.kubernetes.io/aws-load-balancer-made-up-feature: "on"
+            networking.gke.io/made-up-feature: "on"
         spec:
           type: ClusterIP
         """)
