@@ -118,6 +118,7 @@ public struct CheckRun: Sendable {
             let shapes = ShapeIndex(resource)
             let matches = engine.matches(in: resource, shapes: shapes)
             let unassessed = unassessedDetector.unassessed(in: resource, covered: matches, shapes: shapes)
+            scanned.imageRewrites.add(resource)
             let skeleton = resource.skeleton()
             scanned.resources.append(skeleton)
             scanned.facts.append(WorkloadGrouping.Facts(resource, shapes: shapes))
@@ -144,6 +145,7 @@ public struct CheckRun: Sendable {
             scanned.facts += part.facts
             scanned.matches += part.matches
             scanned.unassessed += part.unassessed
+            scanned.imageRewrites.append(part.imageRewrites)
         }
         return report(scanned, options: options)
     }
@@ -183,6 +185,8 @@ public struct ScannedManifests: Sendable {
     var assessedInOrder = false
     public var skipped: [SkippedInput] = []
     public var errors: [InputError] = []
+    /// Image rewrites of the Kustomizations read (`images:` with `newName`).
+    public var imageRewrites = ImageRewrites()
 
     public init() {}
 
@@ -268,6 +272,7 @@ public struct ScannedManifests: Sendable {
         unassessed += other.unassessed
         skipped += other.skipped
         errors += other.errors
+        imageRewrites.append(other.imageRewrites)
     }
 }
 

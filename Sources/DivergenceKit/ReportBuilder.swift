@@ -31,6 +31,16 @@ extension CheckRun {
             }
         }
         assessments = Self.withoutDefinedNames(assessments, rules: catalogue.rules, resources: scanned.resources)
+        if !scanned.imageRewrites.rewrites.isEmpty {
+            // The image a kustomization rewrites is judged by what it becomes, on its `images:` entry.
+            let rewrites = scanned.imageRewrites
+            assessments = assessments.map { assessment in
+                var kept = assessment
+                kept.findings.removeAll { rewrites.rewrites($0) }
+                kept.suppressed.removeAll { rewrites.rewrites($0.finding) }
+                return kept
+            }
+        }
         // The findings carry what the rest needs: the matches go before the report is built.
         scanned.matches = []
         scanned.unassessed = []

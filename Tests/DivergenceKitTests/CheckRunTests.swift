@@ -64,6 +64,44 @@ import Testing
         #expect(builtIn.map(\.evidence) == ["gp2"])
     }
 
+    /// An overlay's `images:` moves `nginx` to ECR: the Deployment's Docker Hub reference is not
+    /// what runs, the ECR one is, on the overlay's line; an image no overlay rewrites stays reported.
+    @Test func anImageAKustomizationRewritesIsJudgedByWhatItBecomes() throws {
+        let root = TestSupport.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: root + "/base", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/overlays/prod", withIntermediateDirectories: true)
+        try """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          template:
+            spec:
+              containers:
+              - name: web
+                image: nginx:1.27
+              - name: side
+                image: busybox:1.36
+        """.write(toFile: root + "/base/deploy.yaml", atomically: true, encoding: .utf8)
+        try "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- deploy.yaml\n"
+            .write(toFile: root + "/base/kustomization.yaml", atomically: true, encoding: .utf8)
+        try """
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources:
+        - ../../base
+        images:
+        - name: nginx
+          newName: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/mirror/nginx
+        """.write(toFile: root + "/overlays/prod/kustomization.yaml", atomically: true, encoding: .utf8)
+        let report = TestSupport.checkRun.run(CheckOptions(paths: [root], from: .aws, to: [.azure]))
+        let images = report.findings.filter { $0.domain == .registry }
+        #expect(!images.contains { $0.evidence.hasPrefix("nginx") })
+        #expect(images.contains { $0.evidence.hasPrefix("busybox") && $0.file.hasSuffix("base/deploy.yaml") })
+        #expect(images.contains { $0.file.hasSuffix("overlays/prod/kustomization.yaml") && $0.line == 7 })
+    }
+
     /// A Strimzi Kafka and a RayCluster carry the same bindings as a Deployment does.
     @Test func operatorResourcesAreCheckedLikeWorkloads() {
         let manifests = """
