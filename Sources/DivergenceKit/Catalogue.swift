@@ -164,5 +164,8 @@ public final class Catalogue: @unchecked Sendable {
 
     /// The rule engine over this catalogue's rules. Its patterns were compiled when the catalogue was
     /// read (an invalid one is a catalogue error), so the engine compiles each on first use.
-    public func engine() throws -> RuleEngine { try RuleEngine(rules: rules, patternsChecked: true) }
+    /// `watching`: further literals the engine looks for in its pass (see `RuleEngine.init`).
+    public func engine(watching: [String] = []) throws -> RuleEngine {
+        try RuleEngine(rules: rules, patternsChecked: true, watching: watching)
+    }
 }

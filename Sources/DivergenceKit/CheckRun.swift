@@ -40,10 +40,10 @@ public struct CheckRun: Sendable {
     public init(catalogue: Catalogue) throws {
         self.catalogue = catalogue
         catalogue.prefetchPoints()
-        engine = try catalogue.engine()
+        unassessedDetector = try UnassessedDetector(prefixes: catalogue.prefixes)
+        engine = try catalogue.engine(watching: unassessedDetector.gateLiterals ?? [])
         // Literals are found while each document is parsed, not by walking it again.
         loader.literalScanner = engine.literalScanner
-        unassessedDetector = try UnassessedDetector(prefixes: catalogue.prefixes)
     }
 
     /// Runs the check; `stdin` is read only if `-` is among the paths.
@@ -117,7 +117,8 @@ public struct CheckRun: Sendable {
             // Found once per resource: the engine, the detector and grouping all need the pod templates.
             let shapes = ShapeIndex(resource)
             let matches = engine.matches(in: resource, shapes: shapes)
-            let unassessed = unassessedDetector.unassessed(in: resource, covered: matches, shapes: shapes)
+            let unassessed = unassessedDetector.unassessed(in: resource, covered: matches, shapes: shapes,
+                                                           keysPossible: engine.watchedLiteralFound(in: resource))
             scanned.imageRewrites.add(resource)
             let skeleton = resource.skeleton()
             scanned.resources.append(skeleton)

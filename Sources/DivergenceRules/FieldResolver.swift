@@ -17,8 +17,13 @@ public final class ShapeIndex {
     private var podMetas: [ResolvedNode] = []
     private var nested: [EmbeddedResource] = []
 
+    private let kind: String
+    private let group: String
+
     public init(_ resource: LocatedResource) {
         root = resource.root
+        kind = resource.ref.kind
+        group = resource.ref.group
     }
 
     /// Every pod spec of the resource (not of the resources embedded in it), in document order.
@@ -49,7 +54,46 @@ public final class ShapeIndex {
     private func find() {
         guard !found else { return }
         found = true
+        // The Kubernetes API's own kinds keep their pod template at one known place and hold no
+        // other resource: answered without a walk (most resources of a repository are these).
+        if Self.coreGroups.contains(group) {
+            if let route = Self.coreRoutes[kind] { follow(route) }
+            return
+        }
         walk(root, trail: nil, parent: nil, viaKey: nil, keyLocation: nil, depth: 0)
+    }
+
+    /// API groups of Kubernetes itself, whose kinds never embed a pod spec or a resource
+    /// anywhere but at the routes below.
+    static let coreGroups: Set<String> = [
+        "", "apps", "batch", "networking.k8s.io", "policy", "rbac.authorization.k8s.io", "storage.k8s.io", "autoscaling",
+        "admissionregistration.k8s.io", "apiextensions.k8s.io", "scheduling.k8s.io", "coordination.k8s.io", "discovery.k8s.io",
+        "node.k8s.io", "certificates.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io", "resource.k8s.io",
+    ]
+
+    /// Where the core kinds keep their pod spec: the keys down to the pod template (whose `spec`
+    /// is the pod spec and whose `metadata` the pod's metadata). A Pod is its own template.
+    static let coreRoutes: [String: [String]] = [
+        "Pod": [], "PodTemplate": ["template"],
+        "Deployment": ["spec", "template"], "StatefulSet": ["spec", "template"], "DaemonSet": ["spec", "template"],
+        "ReplicaSet": ["spec", "template"], "ReplicationController": ["spec", "template"], "Job": ["spec", "template"],
+        "CronJob": ["spec", "jobTemplate", "spec", "template"],
+    ]
+
+    /// The pod template at `route` (as the core kinds write it), whatever its containers hold.
+    private func follow(_ route: [String]) {
+        var node = root
+        var trail: PathTrail?
+        for key in route {
+            guard let entry = node.entry(key) else { return }
+            node = entry.value
+            trail = PathTrail(trail, .key(key))
+        }
+        guard let spec = node.entry("spec") else { return }
+        podSpecs.append(ResolvedNode(node: spec.value, trail: PathTrail(trail, .key("spec")), keyLocation: spec.keyLocation, key: "spec"))
+        if let meta = node.entry("metadata") {
+            podMetas.append(ResolvedNode(node: meta.value, trail: PathTrail(trail, .key("metadata")), keyLocation: meta.keyLocation, key: "metadata"))
+        }
     }
 
     private func walk(_ node: ManifestNode, trail: PathTrail?, parent: ManifestNode?, viaKey: String?,

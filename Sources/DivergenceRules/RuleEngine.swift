@@ -85,7 +85,12 @@ public struct RuleEngine: Sendable {
     /// `patternsChecked`: every regular expression of `rules` is known to compile (the
     /// catalogue reader compiled each one), so each is compiled when first run instead of all
     /// of them now; otherwise an invalid one is reported here.
-    public init(rules: [Rule], patternsChecked: Bool = false) throws {
+    /// Literal ids of `watching` (see `init`): found in the same pass, opening no rule.
+    private let watchedLiterals: [Int32]
+
+    /// `watching`: further literals to look for in the same pass over each resource, for
+    /// `watchedLiteralFound(in:)` (the unassessed detector's key prefixes).
+    public init(rules: [Rule], patternsChecked: Bool = false, watching: [String] = []) throws {
         var entries: [Entry] = []
         var byKind: [String: [Int]] = [:]
         var anyKind: [Int] = []
@@ -143,9 +148,32 @@ public struct RuleEngine: Sendable {
         for (index, entry) in entries.enumerated() {
             for literal in entry.gate ?? [] { openedBy[Int(literal)].append(index) }
         }
+        var watched: [Int32] = []
+        for literal in watching {
+            if let id = literalIds[literal] { watched.append(id); continue }
+            let id = Int32(literalIds.count)
+            literalIds[literal] = id
+            watched.append(id)
+            openedBy.append([])
+        }
+        watchedLiterals = watched
         self.openedBy = openedBy
         literals = LiteralAutomaton(literals: literalIds.sorted { $0.value < $1.value }.map(\.key))
         scanner = AutomatonScanner(literals)
+    }
+
+    /// Whether `resource` holds one of the literals given as `watching`; true when none were given.
+    public func watchedLiteralFound(in resource: LocatedResource) -> Bool {
+        guard !watchedLiterals.isEmpty else { return true }
+        let found = literalsFound(in: resource)
+        return watchedLiterals.contains { found[Int($0)] }
+    }
+
+    private func literalsFound(in resource: LocatedResource) -> [Bool] {
+        if let marks = resource.literalMarks, marks.scannerID == scanner.scannerID { return marks.found }
+        var walked = [Bool](repeating: false, count: literals.count)
+        literals.scan(resource.root, into: &walked)
+        return walked
     }
 
     /// Rules that reach `**` (every node of a resource) without a literal gate: each would walk
@@ -167,14 +195,7 @@ public struct RuleEngine: Sendable {
     /// the full path. `shapes`, when given, is shared with whatever else looks at the resource.
     public func matches(in resource: LocatedResource, shapes: ShapeIndex? = nil) -> [RuleMatch] {
         let shapes = shapes ?? ShapeIndex(resource)
-        let found: [Bool]
-        if let marks = resource.literalMarks, marks.scannerID == scanner.scannerID {
-            found = marks.found
-        } else {
-            var walked = [Bool](repeating: false, count: literals.count)
-            literals.scan(resource.root, into: &walked)
-            found = walked
-        }
+        let found = literalsFound(in: resource)
         var result = matches(in: resource, shapes: shapes, found: found, reportedOn: resource, prefix: "")
         if !shapes.embedded.isEmpty {
             // Templates inside templates are followed too, up to a bound (hostile input).

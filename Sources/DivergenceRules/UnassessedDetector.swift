@@ -40,13 +40,22 @@ public struct UnassessedDetector: Sendable {
         }
         keyLiterals = LiteralAutomaton(literals: literals.map { $0.isEmpty ? "\u{0}" : $0 })
         unconditional = literals.map(\.isEmpty)
+        gateLiterals = literals.contains(where: \.isEmpty) ? nil : Array(Set(literals)).sorted()
     }
+
+    /// Literals of which a resource must hold one for any of its keys to be provider-owned (the
+    /// longest literal run of each key prefix), or `nil` when a prefix has none. The rule engine
+    /// looks for them in the same pass as its own literals (`RuleEngine.init(watching:)`), so the
+    /// walk over every key is skipped for the resources that hold none: nearly all of them.
+    public let gateLiterals: [String]?
 
     /// Provider-owned constructs of `resource` that none of `matches` covers: its API group and
     /// those of the resources written inside it, and provider-prefixed keys at any depth (with
     /// the label keys that selectors, tolerations and requirements name as values).
     /// `shapes`, when given, is the index the rule engine already made for this resource.
-    public func unassessed(in resource: LocatedResource, covered matches: [RuleMatch], shapes: ShapeIndex? = nil) -> [UnassessedConstruct] {
+    /// `keysPossible`: false when the resource holds none of `gateLiterals`, so no key can match.
+    public func unassessed(in resource: LocatedResource, covered matches: [RuleMatch], shapes: ShapeIndex? = nil,
+                           keysPossible: Bool = true) -> [UnassessedConstruct] {
         let shapes = shapes ?? ShapeIndex(resource)
         var result: [UnassessedConstruct] = []
         // The API group: only when no rule said anything about the object at all.
@@ -106,7 +115,7 @@ public struct UnassessedDetector: Sendable {
                 }
             }
         }
-        walk(resource.root, depth: 0)
+        if keysPossible { walk(resource.root, depth: 0) }
         return result
     }
 
