@@ -245,7 +245,8 @@ public struct RuleEngine: Sendable {
     }
 
     /// The node's parent path, with a container's `resources.requests` and `resources.limits`
-    /// taken as one place. A node at the root of the resource (`kind`) is its own group.
+    /// taken as one place, and the items of one list as one place. A node at the root of the
+    /// resource (`kind`) is its own group.
     static func siblingGroup(of path: String) -> Substring {
         // On UTF-8: the separators are ASCII, and Character search walks grapheme boundaries.
         var parent = Substring(path)
@@ -269,6 +270,15 @@ public struct RuleEngine: Sendable {
         }
         for side in [".resources.requests", ".resources.limits"] where parent.hasSuffix(side) {
             return parent.dropLast(side.count - ".resources".count)
+        }
+        // A field of a list item (`env[3].name`, `tolerations[1].key`): the items of one list are
+        // one place, as the list's scalars are. Not containers: each runs an image of its own.
+        if parent.utf8.last == close, let open = parent.utf8.lastIndex(of: open),
+           parent.utf8[parent.utf8.index(after: open)...].dropLast().allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            let list = parent[..<open]
+            if !["containers", "initContainers", "ephemeralContainers"].contains(where: { list.hasSuffix("." + $0) || list == $0 }) {
+                return list
+            }
         }
         return parent
     }
