@@ -71,6 +71,14 @@ public struct ManifestNode: Sendable, Hashable {
     }
 }
 
+/// One step from a document's root to a node: a mapping key or a list index. A match carries
+/// its way as steps (what a JSON patch pointer needs) and as text in the labels' notation (what
+/// people read).
+public enum PathStep: Sendable, Hashable {
+    case key(String)
+    case index(Int)
+}
+
 /// Identifies a Kubernetes object for people and reports.
 public struct ResourceRef: Sendable, Codable, Hashable, Comparable, CustomStringConvertible {
     public var apiVersion: String

@@ -371,7 +371,7 @@ indirect enum CompiledCondition: Sendable {
                     // A value test on a list tests each scalar element (e.g. `args`, `hosts`).
                     for i in items.indices {
                         if case .scalar(let s) = items[i].value, valueTest.matches(s) {
-                            found.append(NodeMatch(path: PathTrail(candidates[c].trail, .index(i)).path, location: items[i].location, evidence: s))
+                            found.append(NodeMatch(steps: PathTrail(candidates[c].trail, .index(i)).steps, location: items[i].location, evidence: s))
                         }
                     }
                 case .mapping:
@@ -472,8 +472,23 @@ final class PathSlots {
 public struct NodeMatch: Sendable, Hashable {
     /// The field path in the document, in the labels' notation.
     public var path: String
+    /// The same path as steps from the document root (a patch pointer is built from these).
+    public var steps: [PathStep]
     public var location: SourceLocation
     public var evidence: String
+
+    public init(steps: [PathStep], location: SourceLocation, evidence: String) {
+        self.steps = steps
+        path = PathTrail.path(of: steps)
+        self.location = location
+        self.evidence = evidence
+    }
+
+    /// The match as seen from an outer document, where its own document sits at `prefix`.
+    func under(_ prefix: [PathStep]) -> NodeMatch {
+        guard !prefix.isEmpty else { return self }
+        return NodeMatch(steps: prefix + steps, location: location, evidence: evidence)
+    }
 }
 
 struct ResolvedNode {
@@ -485,6 +500,6 @@ struct ResolvedNode {
     var path: String { trail?.path ?? "" }
 
     func match(evidence: String) -> NodeMatch {
-        NodeMatch(path: path, location: keyLocation ?? node.location, evidence: evidence)
+        NodeMatch(steps: trail?.steps ?? [], location: keyLocation ?? node.location, evidence: evidence)
     }
 }

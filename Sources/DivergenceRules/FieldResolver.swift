@@ -299,7 +299,7 @@ enum FieldResolver {
 /// match (most resolved nodes never do).
 final class PathTrail: @unchecked Sendable {
     // Immutable after init.
-    enum Component { case key(String), index(Int) }
+    typealias Component = PathStep
     let parent: PathTrail?
     let component: Component
 
@@ -311,13 +311,16 @@ final class PathTrail: @unchecked Sendable {
     /// The path in the labels' notation, built once into one buffer (it is asked for every
     /// node that matches): the chain read into one array sized for a usual depth, each key's
     /// bytes copied whole.
-    var path: String {
+    var path: String { Self.path(of: steps) }
+
+    /// The steps from the document root.
+    var steps: [PathStep] {
         var chain: [Component] = []
         chain.reserveCapacity(16)
         var cursor: PathTrail? = self
         while let c = cursor { chain.append(c.component); cursor = c.parent }
         chain.reverse()
-        return Self.path(of: chain)
+        return chain
     }
 
     /// The path of a list of steps from the document root, in the labels' notation.

@@ -196,17 +196,17 @@ public struct RuleEngine: Sendable {
     public func matches(in resource: LocatedResource, shapes: ShapeIndex? = nil) -> [RuleMatch] {
         let shapes = shapes ?? ShapeIndex(resource)
         let found = literalsFound(in: resource)
-        var result = matches(in: resource, shapes: shapes, found: found, reportedOn: resource, prefix: "")
+        var result = matches(in: resource, shapes: shapes, found: found, reportedOn: resource, prefix: [])
         if !shapes.embedded.isEmpty {
             // Templates inside templates are followed too, up to a bound (hostile input).
-            var pending = shapes.embedded.map { (embedded: $0, prefix: "") }
+            var pending = shapes.embedded.map { (embedded: $0, prefix: [PathStep]()) }
             var visited = 0
             while !pending.isEmpty, visited < Self.maxEmbedded {
                 let (embedded, outerPrefix) = pending.removeFirst()
                 visited += 1
                 let view = embedded.resource(in: resource)
                 let viewShapes = ShapeIndex(view)
-                let prefix = Self.joined(outerPrefix, embedded.trail?.path ?? "")
+                let prefix = outerPrefix + (embedded.trail?.steps ?? [])
                 result += matches(in: view, shapes: viewShapes, found: found, reportedOn: resource, prefix: prefix)
                 pending += viewShapes.embedded.map { ($0, prefix) }
             }
@@ -303,15 +303,8 @@ public struct RuleEngine: Sendable {
         }
     }
 
-    /// A path under a prefix, in the labels' notation.
-    static func joined(_ prefix: String, _ path: String) -> String {
-        if prefix.isEmpty { return path }
-        if path.isEmpty { return prefix }
-        return path.hasPrefix("[") ? prefix + path : prefix + "." + path
-    }
-
     private func matches(in resource: LocatedResource, shapes: ShapeIndex, found: [Bool], reportedOn outer: LocatedResource,
-                         prefix: String) -> [RuleMatch] {
+                         prefix: [PathStep]) -> [RuleMatch] {
         var candidates = ungatedByKind[resource.ref.kind] ?? ungatedAnyKind
         if !ungatedPodCarrier.isEmpty, shapes.carriesPod { candidates += ungatedPodCarrier }
         for literal in found.indices where found[literal] { candidates += openedBy[literal] }
@@ -328,7 +321,7 @@ public struct RuleEngine: Sendable {
             guard let nodes = entry.condition.evaluate(on: resource, cache: cache) else { continue }
             if nodes.isEmpty {
                 result.append(RuleMatch(shared: entry.shared, resource: outer,
-                                        node: NodeMatch(path: Self.joined(prefix, "kind"), location: resource.kindLocation, evidence: resource.ref.kind)))
+                                        node: NodeMatch(steps: prefix + [.key("kind")], location: resource.kindLocation, evidence: resource.ref.kind)))
             } else {
                 // Most conditions reveal one node: nothing to tell apart, nothing to hash.
                 var seenNodes = Set<NodeMatch>()
@@ -337,7 +330,7 @@ public struct RuleEngine: Sendable {
                     // nothing downstream ever holds them.
                     var shown = node
                     shown.evidence = Redaction.evidence(node.evidence, path: node.path, resource: resource)
-                    if !prefix.isEmpty { shown.path = Self.joined(prefix, node.path) }
+                    shown = shown.under(prefix)
                     result.append(RuleMatch(shared: entry.shared, resource: outer, node: shown))
                 }
             }

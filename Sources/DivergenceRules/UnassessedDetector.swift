@@ -59,13 +59,13 @@ public struct UnassessedDetector: Sendable {
         let shapes = shapes ?? ShapeIndex(resource)
         var result: [UnassessedConstruct] = []
         // The API group: only when no rule said anything about the object at all.
-        if matches.isEmpty, let construct = group(of: resource, path: "apiVersion", reportedOn: resource) {
+        if matches.isEmpty, let construct = group(of: resource, steps: [.key("apiVersion")], reportedOn: resource) {
             result.append(construct)
         }
         for embedded in shapes.embedded {
             let prefix = embedded.trail?.path ?? ""
             guard !matches.contains(where: { $0.node.path.hasPrefix(prefix) }) else { continue }
-            if let construct = group(of: embedded.resource(in: resource), path: RuleEngine.joined(prefix, "apiVersion"), reportedOn: resource) {
+            if let construct = group(of: embedded.resource(in: resource), steps: (embedded.trail?.steps ?? []) + [.key("apiVersion")], reportedOn: resource) {
                 result.append(construct)
             }
         }
@@ -73,18 +73,18 @@ public struct UnassessedDetector: Sendable {
         // of nearly every resource has none.
         var trail: [PathTrail.Component] = []
         var possible = unconditional
-        func consider(_ text: String, at location: SourceLocation, path: () -> String) {
+        func consider(_ text: String, at location: SourceLocation) {
             for i in possible.indices { possible[i] = unconditional[i] }
             keyLiterals.scan(text, into: &possible)
             guard let index = possible.indices.first(where: { possible[$0] && keyPatterns[$0].matches(text) }) else { return }
             let prefix = keyPrefixes[index]
-            let path = path()
+            let path = PathTrail.path(of: trail)
             if matches.contains(where: { match in
                 match.node.path == path || match.node.location.line == location.line
                     || match.related.contains { $0.path == path || $0.location.line == location.line }
             }) { return }
             result.append(UnassessedConstruct(resource: resource,
-                node: NodeMatch(path: path, location: location, evidence: Redaction.evidence(text, path: path, resource: resource)),
+                node: NodeMatch(steps: trail, location: location, evidence: Redaction.evidence(text, path: path, resource: resource)),
                 platform: prefix.platform, domain: prefix.domain))
         }
         func walk(_ node: ManifestNode, depth: Int) {
@@ -101,12 +101,12 @@ public struct UnassessedDetector: Sendable {
             case .mapping(let entries):
                 for entry in entries {
                     trail.append(.key(entry.key))
-                    consider(entry.key, at: entry.keyLocation) { PathTrail.path(of: trail) }
+                    consider(entry.key, at: entry.keyLocation)
                     if let scalar = entry.value.scalar {
                         // `key: cloud.google.com/gke-nodepool` in a selector term, a toleration or a
                         // node pool requirement names a provider's label as a value.
                         if entry.key == "key" || entry.key == "topologyKey" {
-                            consider(scalar, at: entry.value.location) { PathTrail.path(of: trail) }
+                            consider(scalar, at: entry.value.location)
                         }
                     } else {
                         walk(entry.value, depth: depth + 1)
@@ -119,12 +119,12 @@ public struct UnassessedDetector: Sendable {
         return result
     }
 
-    private func group(of resource: LocatedResource, path: String, reportedOn outer: LocatedResource) -> UnassessedConstruct? {
+    private func group(of resource: LocatedResource, steps: [PathStep], reportedOn outer: LocatedResource) -> UnassessedConstruct? {
         let group = resource.ref.group
         guard let index = groupPatterns.firstIndex(where: { $0.matches(group) }) else { return nil }
         let prefix = groupPrefixes[index]
         let location = resource.root.entry("apiVersion")?.value.location ?? resource.location
-        return UnassessedConstruct(resource: outer, node: NodeMatch(path: path, location: location, evidence: resource.ref.apiVersion),
+        return UnassessedConstruct(resource: outer, node: NodeMatch(steps: steps, location: location, evidence: resource.ref.apiVersion),
                                    platform: prefix.platform, domain: prefix.domain)
     }
 }

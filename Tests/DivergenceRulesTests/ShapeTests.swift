@@ -159,6 +159,9 @@ import Testing
         #expect(matches.map(\.rule.id) == ["aws.test.nlb", "neutral.test.lb"])
         #expect(matches[0].node.path == "spec.resources[0].template.metadata.annotations[\"service.beta.kubernetes.io/aws-load-balancer-type\"]")
         #expect(matches[0].node.location.line == 14)
+        // The same way as steps, as a JSON patch pointer needs it (a key with a slash stays one step).
+        #expect(matches[0].node.steps == [.key("spec"), .key("resources"), .index(0), .key("template"), .key("metadata"),
+                                          .key("annotations"), .key("service.beta.kubernetes.io/aws-load-balancer-type")])
         #expect(matches[1].node.location.line == 16)
         #expect(matches.allSatisfy { $0.resource.ref.kind == "ResourceGraphDefinition" })
     }
