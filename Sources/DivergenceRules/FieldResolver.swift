@@ -131,10 +131,14 @@ public final class ShapeIndex {
     }
 
     /// A mapping with a `containers` list whose items are containers (mappings with an image or
-    /// a name): the shape of a PodSpec.
+    /// a name): the shape of a PodSpec. A list whose every image is a glob (`public.ecr.aws/*`,
+    /// `!*:latest`) is a policy's pattern (Kyverno, Gatekeeper), not a pod that pulls anything.
     static func isPodSpec(_ node: ManifestNode) -> Bool {
         guard let items = node["containers"]?.items, !items.isEmpty else { return false }
-        return items.contains { $0["image"] != nil || $0["name"] != nil }
+        return items.contains { item in
+            if let image = item["image"]?.scalar { return !image.utf8.contains { $0 == 0x2A || $0 == 0x3F || $0 == 0x21 } }
+            return item["name"] != nil
+        }
     }
 }
 

@@ -26,7 +26,7 @@ public struct RuleMatch: Sendable, Hashable {
     public let shared: SharedRule
     public var resource: LocatedResource
     public var node: NodeMatch
-    /// The other nodes of the same construct (see `RuleEngine.mergedSiblings`).
+    /// The other nodes of the same construct (see `RuleEngine.mergedByConstruct`).
     public var related: [NodeMatch] = []
 
     public var rule: Rule { shared.rule }
@@ -215,72 +215,7 @@ public struct RuleEngine: Sendable {
             result = result.filter { seen.insert(RuleAtNode(rule: $0.shared.index, location: $0.node.location)).inserted }
             result.sort { $0.shared.index < $1.shared.index }
         }
-        return Self.mergedSiblings(Self.withoutShadowedFallbacks(result))
-    }
-
-    /// One construct, one finding: matches of one rule on nodes that sit side by side (keys of
-    /// one mapping such as `prometheus.io/scrape`, `/port`, `/path`; items of one list; one
-    /// quantity under a container's `requests` and `limits`) become one match on the first node,
-    /// with the others as related locations.
-    static func mergedSiblings(_ matches: [RuleMatch]) -> [RuleMatch] {
-        guard matches.count > 1 else { return matches }
-        // Matches come in rule order: with no rule matching twice there is nothing to merge,
-        // which is what nearly every resource looks like.
-        guard zip(matches, matches.dropFirst()).contains(where: { $0.shared === $1.shared }) else { return matches }
-        struct Key: Hashable { var rule: Int; var parent: Substring }
-        var firstOf: [Key: Int] = [:]
-        var result: [RuleMatch] = []
-        result.reserveCapacity(matches.count)
-        for match in matches {
-            let key = Key(rule: match.shared.index, parent: siblingGroup(of: match.node.path))
-            if let i = firstOf[key] {
-                result[i].related.append(match.node)
-                result[i].related += match.related
-            } else {
-                firstOf[key] = result.count
-                result.append(match)
-            }
-        }
-        return result
-    }
-
-    /// The node's parent path, with a container's `resources.requests` and `resources.limits`
-    /// taken as one place, and the items of one list as one place. A node at the root of the
-    /// resource (`kind`) is its own group.
-    static func siblingGroup(of path: String) -> Substring {
-        // On UTF-8: the separators are ASCII, and Character search walks grapheme boundaries.
-        var parent = Substring(path)
-        let bytes = parent.utf8
-        let quote = UInt8(ascii: "\""), open = UInt8(ascii: "["), close = UInt8(ascii: "]"), dot = UInt8(ascii: ".")
-        if bytes.last == close {
-            // `["key"]` (the key may hold `[`) or `[3]`: cut at the bracket that opens the last step.
-            var i = bytes.index(before: bytes.endIndex)
-            let quoted = i > bytes.startIndex && bytes[bytes.index(before: i)] == quote
-            while i > bytes.startIndex {
-                i = bytes.index(before: i)
-                guard bytes[i] == open else { continue }
-                let next = bytes.index(after: i)
-                if !quoted || (next < bytes.endIndex && bytes[next] == quote) { break }
-            }
-            parent = parent[..<i]
-        } else if let cut = bytes.lastIndex(of: dot) {
-            parent = parent[..<cut]
-        } else {
-            return Substring(path)
-        }
-        for side in [".resources.requests", ".resources.limits"] where parent.hasSuffix(side) {
-            return parent.dropLast(side.count - ".resources".count)
-        }
-        // A field of a list item (`env[3].name`, `tolerations[1].key`): the items of one list are
-        // one place, as the list's scalars are. Not containers: each runs an image of its own.
-        if parent.utf8.last == close, let open = parent.utf8.lastIndex(of: open),
-           parent.utf8[parent.utf8.index(after: open)...].dropLast().allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-            let list = parent[..<open]
-            if !["containers", "initContainers", "ephemeralContainers"].contains(where: { list.hasSuffix("." + $0) || list == $0 }) {
-                return list
-            }
-        }
-        return parent
+        return Self.mergedByConstruct(Self.withoutShadowedFallbacks(result))
     }
 
     /// Resources followed inside one document; real templates hold a few dozen at most.
@@ -301,6 +236,56 @@ public struct RuleEngine: Sendable {
             guard match.rule.fallback else { return true }
             return explained.insert(match.node.location.line).inserted
         }
+    }
+
+    /// One construct, one finding: the matches of one divergence point on one resource (several
+    /// keys, list items, or rules of the point) become one match, with the others as related
+    /// locations: a gcsfuse volume, its bucket and its pod annotation are one Cloud Storage
+    /// mount; the `prometheus.io/*` keys one scrape configuration. Each container stays apart:
+    /// it runs its own image, which an overlay may rewrite alone. The match kept is the most
+    /// specific one (deepest path, then first in the document): the key a user must change.
+    static func mergedByConstruct(_ matches: [RuleMatch]) -> [RuleMatch] {
+        guard matches.count > 1 else { return matches }
+        struct Key: Hashable { var point: String; var container: ArraySlice<PathStep> }
+        var groups: [Key: Int] = [:]
+        var members: [[RuleMatch]] = []
+        for match in matches {
+            let key = Key(point: match.rule.point, container: containerScope(of: match.node.steps))
+            if let g = groups[key] {
+                members[g].append(match)
+            } else {
+                groups[key] = members.count
+                members.append([match])
+            }
+        }
+        guard members.count < matches.count else { return matches }
+        return members.map { group in
+            guard group.count > 1 else { return group[0] }
+            let primary = group.indices.max { a, b in
+                let (x, y) = (group[a].node, group[b].node)
+                return (x.steps.count, y.location) < (y.steps.count, x.location)
+            }!
+            var kept = group[primary]
+            for (i, other) in group.enumerated() where i != primary {
+                kept.related.append(other.node)
+                kept.related += other.related
+            }
+            kept.related.sort { $0.location < $1.location }
+            return kept
+        }
+    }
+
+    /// The steps down to the container a node belongs to (`…containers[1]`), or none for a node
+    /// outside every container.
+    static func containerScope(of steps: [PathStep]) -> ArraySlice<PathStep> {
+        var end = 0
+        for i in steps.indices.dropLast() {
+            if case .key(let k) = steps[i], k == "containers" || k == "initContainers" || k == "ephemeralContainers",
+               case .index = steps[i + 1] {
+                end = i + 2
+            }
+        }
+        return steps[..<end]
     }
 
     private func matches(in resource: LocatedResource, shapes: ShapeIndex, found: [Bool], reportedOn outer: LocatedResource,

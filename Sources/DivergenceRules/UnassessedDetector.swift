@@ -73,7 +73,8 @@ public struct UnassessedDetector: Sendable {
         // of nearly every resource has none.
         var trail: [PathTrail.Component] = []
         var possible = unconditional
-        func consider(_ text: String, at location: SourceLocation) {
+        /// `shown`: the evidence, the key's value when it has one (the key is in the path).
+        func consider(_ text: String, at location: SourceLocation, shown: String) {
             for i in possible.indices { possible[i] = unconditional[i] }
             keyLiterals.scan(text, into: &possible)
             guard let index = possible.indices.first(where: { possible[$0] && keyPatterns[$0].matches(text) }) else { return }
@@ -84,7 +85,7 @@ public struct UnassessedDetector: Sendable {
                     || match.related.contains { $0.path == path || $0.location.line == location.line }
             }) { return }
             result.append(UnassessedConstruct(resource: resource,
-                node: NodeMatch(steps: trail, location: location, evidence: Redaction.evidence(text, path: path, resource: resource)),
+                node: NodeMatch(steps: trail, location: location, evidence: Redaction.evidence(shown, path: path, resource: resource)),
                 platform: prefix.platform, domain: prefix.domain))
         }
         func walk(_ node: ManifestNode, depth: Int) {
@@ -101,12 +102,12 @@ public struct UnassessedDetector: Sendable {
             case .mapping(let entries):
                 for entry in entries {
                     trail.append(.key(entry.key))
-                    consider(entry.key, at: entry.keyLocation)
+                    consider(entry.key, at: entry.keyLocation, shown: entry.value.scalar ?? entry.key)
                     if let scalar = entry.value.scalar {
                         // `key: cloud.google.com/gke-nodepool` in a selector term, a toleration or a
                         // node pool requirement names a provider's label as a value.
                         if entry.key == "key" || entry.key == "topologyKey" {
-                            consider(scalar, at: entry.value.location)
+                            consider(scalar, at: entry.value.location, shown: scalar)
                         }
                     } else {
                         walk(entry.value, depth: depth + 1)

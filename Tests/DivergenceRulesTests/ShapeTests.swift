@@ -11,7 +11,8 @@ import Testing
     }
 
     func rule(_ id: String = "gcp.test.rule", kinds: [String], fallback: Bool = false, _ condition: Condition) -> Rule {
-        Rule(id: id, point: "test.point", owner: .platform(.gcp), confidence: .high, message: "m",
+        // One point per rule: matches of one point on one resource are one construct.
+        Rule(id: id, point: id, owner: .platform(.gcp), confidence: .high, message: "m",
              kinds: kinds.flatMap(KindSelector.parse), condition: condition, fallback: fallback)
     }
 
@@ -98,7 +99,7 @@ import Testing
         #expect(matches.first?.node.location.line == 7)
     }
 
-    @Test func anyDepthTestsEveryScalarOnceAndListItemsAsOneConstruct() throws {
+    @Test func anyDepthTestsEveryScalarOnceAndOnePointIsOneConstruct() throws {
         let engine = try RuleEngine(rules: [rule(kinds: ["*"], field("**", .pattern("^gs://")))])
         let cluster = """
         apiVersion: postgresql.cnpg.io/v1
@@ -112,10 +113,11 @@ import Testing
           extra: [gs://one, plain, gs://two]
         """
         let matches = engine.matches(in: resource(cluster))
-        #expect(matches.map(\.node.location.line) == [8, 9])
-        #expect(matches.map(\.node.path) == ["spec.backup.barmanObjectStore.destinationPath", "spec.extra[0]"])
-        // Items of one list are one construct: the second is a related location of the first.
-        #expect(matches[1].related.map(\.path) == ["spec.extra[2]"])
+        // One point on one resource is one construct: the deepest node carries it, the others
+        // are related locations.
+        #expect(matches.map(\.node.location.line) == [8])
+        #expect(matches.map(\.node.path) == ["spec.backup.barmanObjectStore.destinationPath"])
+        #expect(matches.first?.related.map(\.path) == ["spec.extra[0]", "spec.extra[2]"])
     }
 
     /// A kro ResourceGraphDefinition: the Deployment and Service it will create are written inside it.
