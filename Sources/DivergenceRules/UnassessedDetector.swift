@@ -64,7 +64,9 @@ public struct UnassessedDetector: Sendable {
         }
         for embedded in shapes.embedded {
             let prefix = embedded.trail?.path ?? ""
-            guard !matches.contains(where: { $0.node.path.hasPrefix(prefix) }) else { continue }
+            guard !matches.contains(where: { match in
+                match.node.path.hasPrefix(prefix) || match.related.contains { $0.path.hasPrefix(prefix) }
+            }) else { continue }
             if let construct = group(of: embedded.resource(in: resource), steps: (embedded.trail?.steps ?? []) + [.key("apiVersion")], reportedOn: resource) {
                 result.append(construct)
             }
