@@ -343,6 +343,13 @@ indirect enum CompiledCondition: Sendable {
     func evaluate(on resource: LocatedResource, cache: ResolutionCache) -> [NodeMatch]? {
         switch self {
         case .field(let path, let slot, let keyTest, let valueTest, let absent):
+            if !absent, path.root == .document, path.steps.count == 1, path.steps[0] == .anyDepth, keyTest != nil || valueTest != nil {
+                // `**` with a test: one walk that tests as it goes (see `FieldResolver.visitAnywhere`).
+                var found: [NodeMatch] = []
+                var stack: [PathStep] = []
+                FieldResolver.visitAnywhere(resource.root, keyTest: keyTest, valueTest: valueTest, stack: &stack, depth: 0, found: &found)
+                return found.isEmpty ? nil : found
+            }
             var candidates = cache.resolve(path, slot: slot, in: resource)
             if let keyTest {
                 // By index, building nodes only for the keys that pass: after `**` the candidates

@@ -33,14 +33,6 @@ public final class ShapeIndex {
     /// Resources written inside this one.
     var embedded: [EmbeddedResource] { find(); return nested }
 
-    /// Every mapping and scalar of the resource (`**` from the root), walked once for all the
-    /// `**…` paths of all rules: thirty of them are written, and each walked the tree before.
-    private(set) lazy var allNodes: [ResolvedNode] = {
-        var out: [ResolvedNode] = []
-        FieldResolver.descendants(of: ResolvedNode(node: root, trail: nil, keyLocation: nil, key: nil), depth: 0, into: &out)
-        return out
-    }()
-
     /// Whether the resource holds a pod spec: what `$workload` selects.
     public var carriesPod: Bool { !pods.isEmpty }
     /// The first pod spec, for facts that want one (service account, volumes).
@@ -201,8 +193,12 @@ enum FieldResolver {
         }
         // `$containers` already yields one node per container; `$containers[*]` means the same.
         var steps = path.root == .containers && path.steps.first == .anyIndex ? path.steps.dropFirst() : path.steps[...]
-        if path.root == .document, steps.first == .anyDepth {
-            current = shapes.allNodes
+        if path.root == .document, steps.count > 1, steps.first == .anyDepth, case .key(let key) = steps[steps.index(after: steps.startIndex)] {
+            // `**.key…` from the root: only the mappings that hold `key` become nodes, with their
+            // way built from the walk's stack; the rest of the tree allocates nothing.
+            current = []
+            var stack: [PathStep] = []
+            mappings(holding: key, in: resource.root, stack: &stack, depth: 0, into: &current)
             steps = steps.dropFirst()
         }
         for step in steps {
@@ -243,6 +239,86 @@ enum FieldResolver {
             if current.isEmpty { break }
         }
         return current
+    }
+
+    /// Every mapping at or below `node` that has an entry `key`, as nodes with their way.
+    static func mappings(holding key: String, in node: ManifestNode, stack: inout [PathStep], depth: Int, into out: inout [ResolvedNode]) {
+        guard depth < ShapeIndex.maxDepth else { return }
+        switch node.value {
+        case .scalar:
+            return
+        case .sequence(let items):
+            for i in items.indices where !items[i].isScalar {
+                stack.append(.index(i))
+                mappings(holding: key, in: items[i], stack: &stack, depth: depth + 1, into: &out)
+                stack.removeLast()
+            }
+        case .mapping(let entries):
+            if entries.contains(where: { $0.key == key }) {
+                out.append(ResolvedNode(node: node, trail: PathTrail.chain(stack), keyLocation: nil, key: nil))
+            }
+            for e in entries.indices where !entries[e].value.isScalar {
+                stack.append(.key(entries[e].key))
+                mappings(holding: key, in: entries[e].value, stack: &stack, depth: depth + 1, into: &out)
+                stack.removeLast()
+            }
+        }
+    }
+
+    /// Tests every key (`keyTest`) or every scalar, list items included (`valueTest`), at or
+    /// below `node`: a `**` leaf, evaluated in one walk that builds a way only for what passes.
+    static func visitAnywhere(_ node: ManifestNode, keyTest: CompiledKeyTest?, valueTest: CompiledValueTest?,
+                              stack: inout [PathStep], depth: Int, found: inout [NodeMatch]) {
+        guard depth < ShapeIndex.maxDepth else { return }
+        switch node.value {
+        case .scalar:
+            return
+        case .sequence(let items):
+            for i in items.indices {
+                stack.append(.index(i))
+                if case .scalar(let text) = items[i].value {
+                    if keyTest == nil, let valueTest, valueTest.matches(text) {
+                        found.append(NodeMatch(steps: stack, location: items[i].location, evidence: text))
+                    }
+                } else {
+                    visitAnywhere(items[i], keyTest: keyTest, valueTest: valueTest, stack: &stack, depth: depth + 1, found: &found)
+                }
+                stack.removeLast()
+            }
+        case .mapping(let entries):
+            for e in entries.indices {
+                stack.append(.key(entries[e].key))
+                let value = entries[e].value
+                if let keyTest {
+                    if keyTest.matches(entries[e].key) {
+                        if let valueTest {
+                            // A key test and a value test: the key's scalar, or its list's scalars.
+                            switch value.value {
+                            case .scalar(let text):
+                                if valueTest.matches(text) { found.append(NodeMatch(steps: stack, location: entries[e].keyLocation, evidence: text)) }
+                            case .sequence(let items):
+                                for i in items.indices {
+                                    if case .scalar(let text) = items[i].value, valueTest.matches(text) {
+                                        found.append(NodeMatch(steps: stack + [.index(i)], location: items[i].location, evidence: text))
+                                    }
+                                }
+                            case .mapping:
+                                break
+                            }
+                        } else {
+                            found.append(NodeMatch(steps: stack, location: entries[e].keyLocation, evidence: value.scalar ?? entries[e].key))
+                        }
+                    }
+                } else if let valueTest, case .scalar(let text) = value.value, valueTest.matches(text) {
+                    // A mapping's value is reported where its key is written, as every path's is.
+                    found.append(NodeMatch(steps: stack, location: entries[e].keyLocation, evidence: text))
+                }
+                if !value.isScalar {
+                    visitAnywhere(value, keyTest: keyTest, valueTest: valueTest, stack: &stack, depth: depth + 1, found: &found)
+                }
+                stack.removeLast()
+            }
+        }
     }
 
     /// The node and every mapping and scalar below it, in document order (a list's items, not
@@ -316,6 +392,13 @@ final class PathTrail: @unchecked Sendable {
     /// node that matches): the chain read into one array sized for a usual depth, each key's
     /// bytes copied whole.
     var path: String { Self.path(of: steps) }
+
+    /// A chain for a way given as steps.
+    static func chain(_ steps: [PathStep]) -> PathTrail? {
+        var trail: PathTrail?
+        for step in steps { trail = PathTrail(trail, step) }
+        return trail
+    }
 
     /// The steps from the document root.
     var steps: [PathStep] {
