@@ -30,16 +30,11 @@ extension CheckRun {
                 assessments.append(assessor.assess(matches: scanned.matches, unassessed: scanned.unassessed, target: target))
             }
         }
-        assessments = Self.withoutDefinedNames(assessments, rules: catalogue.rules, resources: scanned.resources)
+        Self.removeDefinedNames(from: &assessments, rules: catalogue.rules, resources: scanned.resources)
         if !scanned.imageRewrites.rewrites.isEmpty {
             // The image a kustomization rewrites is judged by what it becomes, on its `images:` entry.
             let rewrites = scanned.imageRewrites
-            assessments = assessments.map { assessment in
-                var kept = assessment
-                kept.findings.removeAll { rewrites.rewrites($0) }
-                kept.suppressed.removeAll { rewrites.rewrites($0.finding) }
-                return kept
-            }
+            Self.remove(from: &assessments) { rewrites.rewrites($0) }
         }
         // The findings carry what the rest needs: the matches go before the report is built.
         scanned.matches = []
@@ -106,26 +101,29 @@ extension CheckRun {
         return report
     }
 
-    /// The assessments without findings of rules whose `unlessDefined` kinds the scanned set
-    /// defines under the matched name: `storageClassName: ebs-sc` next to a StorageClass `ebs-sc`
-    /// in the same files names that class, not the cloud's built-in one.
-    static func withoutDefinedNames(_ assessments: [TargetAssessment], rules: [Rule], resources: [LocatedResource]) -> [TargetAssessment] {
+    /// Leaves out the findings of rules whose `unlessDefined` kinds the scanned set defines under
+    /// the matched name: `storageClassName: ebs-sc` next to a StorageClass `ebs-sc` in the same
+    /// files names that class, not the cloud's built-in one.
+    static func removeDefinedNames(from assessments: inout [TargetAssessment], rules: [Rule], resources: [LocatedResource]) {
         var kindsOf: [String: [String]] = [:]
         for rule in rules where !rule.unlessDefined.isEmpty { kindsOf[rule.id] = rule.unlessDefined }
-        guard !kindsOf.isEmpty else { return assessments }
+        guard !kindsOf.isEmpty else { return }
         let kinds = Set(kindsOf.values.joined())
         var defined = Set<String>()
         for resource in resources where kinds.contains(resource.ref.kind) { defined.insert(resource.ref.kind + "/" + resource.ref.name) }
-        guard !defined.isEmpty else { return assessments }
-        func moot(_ finding: Finding) -> Bool {
+        guard !defined.isEmpty else { return }
+        remove(from: &assessments) { finding in
             guard let kinds = kindsOf[finding.ruleId] else { return false }
             return kinds.contains { defined.contains($0 + "/" + finding.evidence) }
         }
-        return assessments.map { assessment in
-            var kept = assessment
-            kept.findings.removeAll(where: moot)
-            kept.suppressed.removeAll { moot($0.finding) }
-            return kept
+    }
+
+    /// Removes the findings (and suppressed findings) that `moot` says are not bindings, in place:
+    /// a hundred thousand findings are not copied to drop a few, and most runs drop none.
+    static func remove(from assessments: inout [TargetAssessment], where moot: (Finding) -> Bool) {
+        for i in assessments.indices {
+            if assessments[i].findings.contains(where: moot) { assessments[i].findings.removeAll(where: moot) }
+            if assessments[i].suppressed.contains(where: { moot($0.finding) }) { assessments[i].suppressed.removeAll { moot($0.finding) } }
         }
     }
 
