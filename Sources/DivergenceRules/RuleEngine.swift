@@ -242,15 +242,22 @@ public struct RuleEngine: Sendable {
     /// keys, list items, or rules of the point) become one match, with the others as related
     /// locations: a gcsfuse volume, its bucket and its pod annotation are one Cloud Storage
     /// mount; the `prometheus.io/*` keys one scrape configuration. Each container stays apart:
-    /// it runs its own image, which an overlay may rewrite alone. The match kept is the most
+    /// it runs its own image, which an overlay may rewrite alone (containers that run the same
+    /// image are one construct). The match kept is the most
     /// specific one (deepest path, then first in the document): the key a user must change.
     static func mergedByConstruct(_ matches: [RuleMatch]) -> [RuleMatch] {
         guard matches.count > 1 else { return matches }
-        struct Key: Hashable { var point: String; var container: ArraySlice<PathStep> }
+        struct Key: Hashable { var point: String; var container: ArraySlice<PathStep>; var image: String? }
         var groups: [Key: Int] = [:]
         var members: [[RuleMatch]] = []
         for match in matches {
-            let key = Key(point: match.rule.point, container: containerScope(of: match.node.steps))
+            var key = Key(point: match.rule.point, container: containerScope(of: match.node.steps), image: nil)
+            if !key.container.isEmpty, match.node.steps.last == .key("image") {
+                // The same image in several containers (an init container and the main one) is
+                // one pull and one fix; different images stay apart.
+                key.container = []
+                key.image = match.node.evidence
+            }
             if let g = groups[key] {
                 members[g].append(match)
             } else {

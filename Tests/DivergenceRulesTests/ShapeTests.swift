@@ -61,10 +61,11 @@ import Testing
             rule("gcp.test.image", kinds: ["$workload"], field("$containers[*].image", .contains("rayproject"))),
         ])
         let matches = engine.matches(in: resource(rayCluster))
-        #expect(matches.map(\.rule.id) == ["gcp.test.selector", "gcp.test.annotation", "gcp.test.image", "gcp.test.image"])
+        #expect(matches.map(\.rule.id) == ["gcp.test.selector", "gcp.test.annotation", "gcp.test.image"])
         #expect(matches[0].node.path == "spec.workerGroupSpecs[0].template.spec.nodeSelector[\"cloud.google.com/gke-tpu-topology\"]")
         #expect(matches[0].node.location.line == 20)
-        #expect(matches.map(\.node.location.line).suffix(2) == [11, 23])
+        // Head and workers run the same image: one construct, found in both pod templates.
+        #expect(Set([matches[2].node.location.line] + matches[2].related.map(\.location.line)) == [11, 23])
         #expect(matches.allSatisfy { $0.resource.ref.kind == "RayCluster" })
     }
 
@@ -189,6 +190,30 @@ import Testing
         let matches = engine.matches(in: resource(pod))
         #expect(matches.map(\.rule.id) == ["gcp.test.any-host", "gcp.test.image"])
         #expect(matches.map(\.node.location.line) == [11, 8])
+    }
+
+    /// Each container runs its own image: two images are two constructs, the same image in an
+    /// init container and a main container is one pull and one fix.
+    @Test func containersAreApartUnlessTheyRunTheSameImage() throws {
+        let engine = try RuleEngine(rules: [rule(kinds: ["$workload"], field("$containers[*].image", .pattern("^[a-z]+:")))])
+        let pod = """
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: p
+        spec:
+          initContainers:
+          - name: init
+            image: bash:5.2
+          containers:
+          - name: main
+            image: bash:5.2
+          - name: side
+            image: busybox:1.36
+        """
+        let matches = engine.matches(in: resource(pod))
+        #expect(matches.map(\.node.evidence) == ["bash:5.2", "busybox:1.36"])
+        #expect(matches.first?.related.map(\.location.line) == [11])
     }
 
     @Test func providerKeysAtAnyDepthAreUnassessedWhenNoRuleKnowsThem() throws {
