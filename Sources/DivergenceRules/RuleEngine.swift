@@ -81,13 +81,13 @@ public struct RuleEngine: Sendable {
     /// with their literals found during parsing, and matching skips its walk over the tree.
     public var literalScanner: any LiteralScanner { scanner }
 
+    /// Literal ids of `watching` (see `init`): found in the same pass, opening no rule.
+    private let watchedLiterals: [Int32]
+
     /// Compiles every rule; a bad regular expression fails here, before any manifest is read.
     /// `patternsChecked`: every regular expression of `rules` is known to compile (the
     /// catalogue reader compiled each one), so each is compiled when first run instead of all
     /// of them now; otherwise an invalid one is reported here.
-    /// Literal ids of `watching` (see `init`): found in the same pass, opening no rule.
-    private let watchedLiterals: [Int32]
-
     /// `watching`: further literals to look for in the same pass over each resource, for
     /// `watchedLiteralFound(in:)` (the unassessed detector's key prefixes).
     public init(rules: [Rule], patternsChecked: Bool = false, watching: [String] = []) throws {
@@ -243,8 +243,8 @@ public struct RuleEngine: Sendable {
     /// locations: a gcsfuse volume, its bucket and its pod annotation are one Cloud Storage
     /// mount; the `prometheus.io/*` keys one scrape configuration. Each container stays apart:
     /// it runs its own image, which an overlay may rewrite alone (containers that run the same
-    /// image are one construct). The match kept is the most
-    /// specific one (deepest path, then first in the document): the key a user must change.
+    /// image are one construct). The match kept is the most specific one (deepest path, then
+    /// first in the document): the key a user must change.
     static func mergedByConstruct(_ matches: [RuleMatch]) -> [RuleMatch] {
         guard matches.count > 1 else { return matches }
         struct Key: Hashable { var point: String; var container: ArraySlice<PathStep>; var image: String? }
