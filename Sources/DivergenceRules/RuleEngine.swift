@@ -241,23 +241,21 @@ public struct RuleEngine: Sendable {
     /// One construct, one finding: the matches of one divergence point on one resource (several
     /// keys, list items, or rules of the point) become one match, with the others as related
     /// locations: a gcsfuse volume, its bucket and its pod annotation are one Cloud Storage
-    /// mount; the `prometheus.io/*` keys one scrape configuration. Each container stays apart:
-    /// it runs its own image, which an overlay may rewrite alone (containers that run the same
-    /// image are one construct). The match kept is the most specific one (deepest path, then
-    /// first in the document): the key a user must change.
+    /// mount; the `prometheus.io/*` keys one scrape configuration; a TPU selector and the TPU
+    /// request of the same pod one accelerator port. Container images stay apart: each runs its
+    /// own image, which an overlay may rewrite alone (containers that run the same image are one
+    /// construct). The match kept is the most specific one (deepest path, then first in the
+    /// document): the key a user must change.
     static func mergedByConstruct(_ matches: [RuleMatch]) -> [RuleMatch] {
         guard matches.count > 1 else { return matches }
-        struct Key: Hashable { var point: String; var container: ArraySlice<PathStep>; var image: String? }
+        struct Key: Hashable { var point: String; var image: String? }
         var groups: [Key: Int] = [:]
         var members: [[RuleMatch]] = []
         for match in matches {
-            var key = Key(point: match.rule.point, container: containerScope(of: match.node.steps), image: nil)
-            if !key.container.isEmpty, match.node.steps.last == .key("image") {
-                // The same image in several containers (an init container and the main one) is
-                // one pull and one fix; different images stay apart.
-                key.container = []
-                key.image = match.node.evidence
-            }
+            // A container's image is its own construct (an overlay may rewrite it alone); the same
+            // image in several containers (an init container and the main one) is one pull and one fix.
+            let image = match.node.steps.last == .key("image") && !containerScope(of: match.node.steps).isEmpty ? match.node.evidence : nil
+            let key = Key(point: match.rule.point, image: image)
             if let g = groups[key] {
                 members[g].append(match)
             } else {
