@@ -346,8 +346,7 @@ indirect enum CompiledCondition: Sendable {
             if !absent, path.root == .document, path.steps.count == 1, path.steps[0] == .anyDepth, keyTest != nil || valueTest != nil {
                 // `**` with a test: one walk that tests as it goes (see `FieldResolver.visitAnywhere`).
                 var found: [NodeMatch] = []
-                var stack: [PathStep] = []
-                FieldResolver.visitAnywhere(resource.root, keyTest: keyTest, valueTest: valueTest, stack: &stack, depth: 0, found: &found)
+                FieldResolver.visitAnywhere(resource.root, keyTest: keyTest, valueTest: valueTest, found: &found)
                 return found.isEmpty ? nil : found
             }
             var candidates = cache.resolve(path, slot: slot, in: resource)

@@ -267,58 +267,89 @@ enum FieldResolver {
 
     /// Tests every key (`keyTest`) or every scalar, list items included (`valueTest`), at or
     /// below `node`: a `**` leaf, evaluated in one walk that builds a way only for what passes.
-    static func visitAnywhere(_ node: ManifestNode, keyTest: CompiledKeyTest?, valueTest: CompiledValueTest?,
-                              stack: inout [PathStep], depth: Int, found: inout [NodeMatch]) {
-        guard depth < ShapeIndex.maxDepth else { return }
+    static func visitAnywhere(_ root: ManifestNode, keyTest: CompiledKeyTest?, valueTest: CompiledValueTest?,
+                              found: inout [NodeMatch]) {
+        // The way down is kept as indices (no key strings copied per node), turned into steps
+        // only for a node that passes.
+        var indices: [Int] = []
+        indices.reserveCapacity(16)
+        visit(root, root: root, keyTest: keyTest, valueTest: valueTest, indices: &indices, found: &found)
+    }
+
+    private static func visit(_ node: ManifestNode, root: ManifestNode, keyTest: CompiledKeyTest?, valueTest: CompiledValueTest?,
+                              indices: inout [Int], found: inout [NodeMatch]) {
+        guard indices.count < ShapeIndex.maxDepth else { return }
         switch node.value {
         case .scalar:
             return
         case .sequence(let items):
             for i in items.indices {
-                stack.append(.index(i))
+                indices.append(i)
                 if case .scalar(let text) = items[i].value {
                     if keyTest == nil, let valueTest, valueTest.matches(text) {
-                        found.append(NodeMatch(steps: stack, location: items[i].location, evidence: text))
+                        found.append(NodeMatch(steps: steps(root, indices), location: items[i].location, evidence: text))
                     }
                 } else {
-                    visitAnywhere(items[i], keyTest: keyTest, valueTest: valueTest, stack: &stack, depth: depth + 1, found: &found)
+                    visit(items[i], root: root, keyTest: keyTest, valueTest: valueTest, indices: &indices, found: &found)
                 }
-                stack.removeLast()
+                indices.removeLast()
             }
         case .mapping(let entries):
             for e in entries.indices {
-                stack.append(.key(entries[e].key))
-                let value = entries[e].value
+                indices.append(e)
                 if let keyTest {
                     if keyTest.matches(entries[e].key) {
                         if let valueTest {
                             // A key test and a value test: the key's scalar, or its list's scalars.
-                            switch value.value {
+                            switch entries[e].value.value {
                             case .scalar(let text):
-                                if valueTest.matches(text) { found.append(NodeMatch(steps: stack, location: entries[e].keyLocation, evidence: text)) }
+                                if valueTest.matches(text) {
+                                    found.append(NodeMatch(steps: steps(root, indices), location: entries[e].keyLocation, evidence: text))
+                                }
                             case .sequence(let items):
                                 for i in items.indices {
                                     if case .scalar(let text) = items[i].value, valueTest.matches(text) {
-                                        found.append(NodeMatch(steps: stack + [.index(i)], location: items[i].location, evidence: text))
+                                        found.append(NodeMatch(steps: steps(root, indices + [i]), location: items[i].location, evidence: text))
                                     }
                                 }
                             case .mapping:
                                 break
                             }
                         } else {
-                            found.append(NodeMatch(steps: stack, location: entries[e].keyLocation, evidence: value.scalar ?? entries[e].key))
+                            found.append(NodeMatch(steps: steps(root, indices), location: entries[e].keyLocation,
+                                                   evidence: entries[e].value.scalar ?? entries[e].key))
                         }
                     }
-                } else if let valueTest, case .scalar(let text) = value.value, valueTest.matches(text) {
+                } else if let valueTest, case .scalar(let text) = entries[e].value.value, valueTest.matches(text) {
                     // A mapping's value is reported where its key is written, as every path's is.
-                    found.append(NodeMatch(steps: stack, location: entries[e].keyLocation, evidence: text))
+                    found.append(NodeMatch(steps: steps(root, indices), location: entries[e].keyLocation, evidence: text))
                 }
-                if !value.isScalar {
-                    visitAnywhere(value, keyTest: keyTest, valueTest: valueTest, stack: &stack, depth: depth + 1, found: &found)
+                if !entries[e].value.isScalar {
+                    visit(entries[e].value, root: root, keyTest: keyTest, valueTest: valueTest, indices: &indices, found: &found)
                 }
-                stack.removeLast()
+                indices.removeLast()
             }
         }
+    }
+
+    /// The steps from `root` along entry and item indices.
+    static func steps(_ root: ManifestNode, _ indices: [Int]) -> [PathStep] {
+        var steps: [PathStep] = []
+        steps.reserveCapacity(indices.count)
+        var node = root
+        for i in indices {
+            switch node.value {
+            case .mapping(let entries):
+                steps.append(.key(entries[i].key))
+                node = entries[i].value
+            case .sequence(let items):
+                steps.append(.index(i))
+                node = items[i]
+            case .scalar:
+                return steps
+            }
+        }
+        return steps
     }
 
     /// The node and every mapping and scalar below it, in document order (a list's items, not
