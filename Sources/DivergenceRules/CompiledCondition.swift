@@ -74,6 +74,13 @@ final class CompiledPattern: @unchecked Sendable {
         return result
     }
 
+    /// `text` with every match replaced by `template` (`$1` for a group), or `text` itself when
+    /// the literal prefilter or the expression finds nothing.
+    func replacingMatches(in text: String, with template: String) -> String {
+        guard matches(text), let regex else { return text }
+        return regex.stringByReplacingMatches(in: text, options: [], range: NSRange(text.startIndex..., in: text), withTemplate: template)
+    }
+
     /// Literals of which every match contains at least one, compared case-insensitively for a
     /// leading `(?i)`; `nil` when no such set of literals of two or more characters exists, or
     /// the pattern uses flags other than a leading `(?i)`.

@@ -46,6 +46,20 @@ public enum Redaction {
         "(AKIA|ASIA)[A-Z0-9]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|AccountKey=|SharedAccessSignature|sig=[A-Za-z0-9%]{20,}|\"private_key\"")
 
     public static let placeholder = "[redacted]"
+    /// What stands in for a secret part of a value that stays readable around it.
+    public static let mask = "\u{2022}\u{2022}\u{2022}"
+
+    /// Secret parts of values that are otherwise worth showing, each masked in place by shape:
+    /// a URL's password (`postgres://app:•••@db:5432/orders`), the key, password, token and
+    /// signature fields of connection strings and query strings (SQL Server, Service Bus and
+    /// Event Hubs, storage SAS, Application Insights, Redis), bearer and basic credentials, and
+    /// password or token fields written inside a configuration held as text.
+    static let secretParts: [(CompiledPattern, String)] = [
+        (try! CompiledPattern("([A-Za-z][A-Za-z0-9+.-]*://[^/\\s:@]*):[^@\\s/]+@"), "$1:\(mask)@"),
+        (try! CompiledPattern("(?i)\\b(password|pwd|accountkey|sharedaccesskey|sharedaccesssignature|sig|instrumentationkey|apikey|api_key|api-key|access_token|token|secret|client_secret)=[^;&\\s\"']+"), "$1=\(mask)"),
+        (try! CompiledPattern("(?i)\\b(bearer|basic)\\s+[A-Za-z0-9._~+/=-]{8,}"), "$1 \(mask)"),
+        (try! CompiledPattern("(?i)([\"']?\\b(password|passwd|client_secret|api_key|apikey|token|bearer_token|secret_key|access_key)[\"']?\\s*:\\s*)[\"']?[^\\s\"',}]+"), "$1\(mask)"),
+    ]
 
     /// The evidence to show for a node, with secret values replaced.
     public static func evidence(_ text: String, path: String, resource: LocatedResource) -> String {
@@ -57,6 +71,8 @@ public enum Redaction {
             if let name = envName(at: path, in: resource), credentialName.matches(name) { return placeholder }
         }
         if credentialValue.matches(text) { return placeholder }
+        var text = text
+        for (pattern, template) in secretParts { text = pattern.replacingMatches(in: text, with: template) }
         let limit = 200
         // Counting characters walks the whole string; most evidence is far shorter in bytes.
         if text.utf8.count > limit, text.count > limit { return String(text.prefix(limit)) + "…" }

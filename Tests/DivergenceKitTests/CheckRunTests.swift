@@ -195,6 +195,40 @@ import Testing
         #expect(f?.domain == .loadBalancing)
     }
 
+    /// Connection strings and URLs keep what makes them evidence (scheme, host, database) and
+    /// lose their secret parts, in every format.
+    @Test func credentialsInsideValuesAreMaskedInEveryFormat() throws {
+        let secrets = ["s3cr3tPass", "Zm9vYmFyYmF6cXV4", "eyJhbGciOiJIUzI1NiJ9.payload.sig", "c2hhcmVka2V5dmFsdWU=", "hunter2hunter2"]
+        let report = check("""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: app-config}
+        data:
+          DATABASE_URL: postgres://app:s3cr3tPass@orders.abcdefghijkl.eu-west-1.rds.amazonaws.com:5432/orders
+          BUS: Endpoint=sb://shop.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=c2hhcmVka2V5dmFsdWU=
+          SQL: Server=tcp:shop.database.windows.net,1433;User ID=app;Password=hunter2hunter2;Encrypt=True
+          collector.yaml: |
+            exporters:
+              otlphttp:
+                endpoint: https://otlp.example.com
+                headers:
+                  Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig
+                  x-basic: Basic Zm9vYmFyYmF6cXV4
+        """, from: .aws, to: [.azure, .gcp])
+        #expect(report.findings.contains { $0.evidence.hasPrefix("postgres://app:\u{2022}\u{2022}\u{2022}@orders.") })
+        for format in ReportFormat.allCases {
+            let text: String
+            switch format {
+            case .text: text = try TextReportRenderer().render(report)
+            case .json: text = try JSONReportRenderer().render(report)
+            case .markdown: text = try MarkdownReportRenderer().render(report)
+            case .sarif: text = try SARIFReportRenderer().render(report)
+            case .html: text = try HTMLReportRenderer().render(report)
+            }
+            for secret in secrets { #expect(!text.contains(secret), "\(format) shows \(secret)") }
+        }
+    }
+
     @Test func secretValuesNeverAppear() throws {
         let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
         let report = check("""

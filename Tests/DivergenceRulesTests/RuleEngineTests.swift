@@ -122,6 +122,25 @@ import Testing
         }
     }
 
+    /// Each credential shape loses its secret part and keeps the rest of the value readable.
+    @Test(arguments: [
+        ("redis://default:pa55word@cache.example.net:6379/0", "redis://default:\u{2022}\u{2022}\u{2022}@cache.example.net:6379/0"),
+        ("postgres://app:s3cr3t@db.internal:5432/orders", "postgres://app:\u{2022}\u{2022}\u{2022}@db.internal:5432/orders"),
+        ("Server=tcp:shop.database.windows.net,1433;User ID=app;Password=hunter2;Encrypt=True",
+         "Server=tcp:shop.database.windows.net,1433;User ID=app;Password=\u{2022}\u{2022}\u{2022};Encrypt=True"),
+        ("Endpoint=sb://shop.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=abc123def",
+         "Endpoint=sb://shop.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=\u{2022}\u{2022}\u{2022}"),
+        ("InstrumentationKey=00000000-1111-2222-3333-444444444444;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/",
+         "InstrumentationKey=\u{2022}\u{2022}\u{2022};IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/"),
+        ("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig", "Authorization: Bearer \u{2022}\u{2022}\u{2022}"),
+        ("basic_auth:\n  password: t0ps3cret\n", "basic_auth:\n  password: \u{2022}\u{2022}\u{2022}\n"),
+        ("https://shop.example.com/api?v=1", "https://shop.example.com/api?v=1"),
+    ])
+    func credentialPartsAreMaskedByShape(value: String, shown: String) throws {
+        let cm = resource("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  x: y\n")
+        #expect(Redaction.evidence(value, path: "data.x", resource: cm) == shown)
+    }
+
     @Test func unassessedProviderKeysAreReportedWhenNoRuleCoversThem() throws {
         let detector = try UnassessedDetector(prefixes: [ProviderPrefix(prefix: "service.beta.kubernetes.io/aws-", platform: .aws, domain: .loadBalancing)])
         let svc = resource("""
