@@ -2,50 +2,24 @@ import Foundation
 
 /// A path glob as in `.gitignore` and most CI tools: `*` matches within one path segment, `**`
 /// across segments, `?` one character. A pattern without `/` matches the last segment at any
-/// depth; a leading `./` on either side is ignored.
+/// depth; a leading `./` on either side is ignored. A match of a directory covers everything
+/// under it. Matched without backtracking (`GlobMatcher`): a hostile `**a**a**aX` costs at most
+/// the product of pattern and path lengths.
 public struct PathGlob: Sendable, Hashable, CustomStringConvertible {
     public let pattern: String
-    private let regex: NSRegularExpressionBox
+    private let matcher: GlobMatcher
 
     public init(_ pattern: String) throws {
         self.pattern = pattern
-        var body = ""
         var p = Substring(pattern.hasPrefix("./") ? String(pattern.dropFirst(2)) : pattern)
-        let anchoredToSegment = !p.contains("/")
+        let anchored = p.dropLast(p.hasSuffix("/") ? 1 : 0).contains("/")
         if p.hasPrefix("/") { p = p.dropFirst() }
-        var i = p.startIndex
-        while i < p.endIndex {
-            let c = p[i]
-            if c == "*" {
-                let next = p.index(after: i)
-                if next < p.endIndex, p[next] == "*" {
-                    let afterStars = p.index(after: next)
-                    if afterStars < p.endIndex, p[afterStars] == "/" {
-                        body += "(?:.*/)?"
-                        i = p.index(after: afterStars)
-                    } else {
-                        body += ".*"
-                        i = afterStars
-                    }
-                    continue
-                }
-                body += "[^/]*"
-            } else if c == "?" {
-                body += "[^/]"
-            } else {
-                body += NSRegularExpression.escapedPattern(for: String(c))
-            }
-            i = p.index(after: i)
-        }
-        // A directory pattern (`vendor/`) matches everything under it.
-        if body.hasSuffix("/") { body += ".*" }
-        let full = anchoredToSegment ? "^(?:.*/)?" + body + "(?:/.*)?$" : "^" + body + "(?:/.*)?$"
-        regex = NSRegularExpressionBox(try NSRegularExpression(pattern: full))
+        // Unanchored: at any depth; either way, everything under a matching directory.
+        matcher = GlobMatcher((anchored ? "" : "**/") + p + "/**")
     }
 
     public func matches(_ path: String) -> Bool {
-        let p = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
-        return regex.value.firstMatch(in: p, range: NSRange(p.startIndex..., in: p)) != nil
+        matcher.matches(path.hasPrefix("./") ? String(path.dropFirst(2)) : path)
     }
 
     public var description: String { pattern }
