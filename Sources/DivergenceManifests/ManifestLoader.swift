@@ -184,7 +184,8 @@ public struct ManifestLoader: Sendable {
             case .tooLarge(let size):
                 var skipped = ManifestSet()
                 skipped.files = 1
-                skipped.skipped = [SkippedInput(file: file, reason: "larger than \(limit / 1024 / 1024) MB (\(size / 1024 / 1024) MB); not read")]
+                // Named or found but not analysed: an error, so the run fails closed (exit 2).
+                skipped.errors = [InputError(file: file, message: "larger than \(limit / 1024 / 1024) MB (\(size / 1024 / 1024) MB); not analysed")]
                 slots.set(index, transform(skipped))
             case .unreadable:
                 var failed = ManifestSet()
@@ -243,7 +244,7 @@ public struct ManifestLoader: Sendable {
             return result
         }
         if ByteSearch.contains(byte: 0, in: bytes, limit: 8192) {
-            result.skipped.append(SkippedInput(file: file, reason: "binary file (contains NUL bytes)"))
+            result.errors.append(InputError(file: file, message: "binary file (contains NUL bytes); not analysed"))
             return result
         }
         guard Self.isValidUTF8(bytes) else {
@@ -251,8 +252,8 @@ public struct ManifestLoader: Sendable {
             return result
         }
         if let line = Self.templateLine(in: bytes) {
-            result.skipped.append(SkippedInput(file: file, line: line,
-                reason: "unrendered template ({{ … }}): render it first and pipe the output in, e.g. `helm template CHART | divergence check - --to …`"))
+            result.errors.append(InputError(file: file, line: line,
+                message: "unrendered template ({{ … }}), not analysed: render it first (`divergence check --helm CHART`, or `helm template CHART | divergence check - --to …`) or exclude it"))
             return result
         }
         let sources = Self.helmSourceComments(in: bytes)
@@ -262,8 +263,8 @@ public struct ManifestLoader: Sendable {
         for document in parser.documents(of: bytes) {
             switch document {
             case .problem(let problem) where problem.syntax && ByteSearch.contains(bytes, Self.templateOpen):
-                result.skipped.append(SkippedInput(file: file, line: problem.line,
-                    reason: "looks like an unrendered template ({{ … }}) and is not valid YAML: render it first (`helm template`) and pipe the output in"))
+                result.errors.append(InputError(file: file, line: problem.line,
+                    message: "looks like an unrendered template ({{ … }}) and is not valid YAML, not analysed: render it first (`helm template`) and pipe the output in, or exclude it"))
             case .problem(let problem):
                 // One bad document (an alias bomb, deep nesting, duplicate keys) does not lose the others.
                 result.errors.append(InputError(file: file, line: problem.line, message: problem.message))

@@ -103,7 +103,7 @@ public struct HTMLReportRenderer: ReportRenderer {
                 out += "</details>"
             }
         }
-        if report.findings.isEmpty { out += "<p>No cloud-specific constructs found for this move.</p>" }
+        if report.findings.isEmpty { out += "<p>\(report.nothingFoundSentence)</p>" }
         out += "</section>"
         if !report.suppressed.isEmpty {
             out += "<section><h2>Suppressed (\(report.suppressed.count))</h2><table><tr><th>Rule</th><th>Resource</th><th>Reason</th></tr>"

@@ -108,7 +108,7 @@ public struct MarkdownReportRenderer: ReportRenderer {
                 out += explanation(f)
             }
         }
-        if report.findings.isEmpty { out += "No cloud-specific constructs found for this move.\n\n" }
+        if report.findings.isEmpty { out += report.nothingFoundSentence + "\n\n" }
         out += "## Checklist\n\n"
         for domain in Domain.workOrder {
             for f in report.findings where f.domain == domain {

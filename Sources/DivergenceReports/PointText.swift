@@ -177,3 +177,14 @@ extension Finding {
         return "also at line\(lines.count > 1 ? "s" : "") \(lines.joined(separator: ", "))"
     }
 }
+
+extension CheckReport {
+    /// What a report with no finding says: never "none found" when inputs could not be analysed.
+    var nothingFoundSentence: String {
+        let failed = coverage.errors.count
+        guard failed > 0 else { return "No cloud-specific constructs found for this move." }
+        return summary.resources == 0
+            ? "Nothing could be analysed: \(failed) input error(s), listed under Coverage."
+            : "No cloud-specific constructs found in what could be analysed; \(failed) input error(s), listed under Coverage."
+    }
+}

@@ -65,7 +65,7 @@ public struct TextReportRenderer: ReportRenderer {
             out += "\n"
         }
         if report.findings.isEmpty {
-            out += "No cloud-specific constructs found for this move.\n\n"
+            out += report.nothingFoundSentence + "\n\n"
         }
         out += summary(report)
         return out

@@ -132,10 +132,10 @@ import Testing
         """
         let set = loader.load(text: text, file: "templates/svc.yaml")
         #expect(set.resources.isEmpty)
-        #expect(set.errors.isEmpty)
-        let skipped = set.skipped.first
-        #expect(skipped?.line == 5)
-        #expect(skipped?.reason.contains("helm template") == true)
+        // Not analysed is an input error (the run fails closed), with the way to render it.
+        #expect(set.errors.first?.message.contains("unrendered template") == true)
+        #expect(set.errors.first?.message.contains("--helm") == true)
+        #expect(set.errors.first?.line == 5)
     }
 
     @Test func placeholdersInQuotedValuesAreStillAnalysed() {
@@ -171,7 +171,7 @@ import Testing
 
     @Test func emptyAndBinaryFilesAreSkipped() {
         #expect(loader.load(data: Data(), file: "empty.yaml").skipped.first?.reason == "empty file")
-        #expect(loader.load(data: Data([0x7f, 0x45, 0x00, 0x01]), file: "bin.yaml").skipped.first?.reason.contains("binary") == true)
+        #expect(loader.load(data: Data([0x7f, 0x45, 0x00, 0x01]), file: "bin.yaml").errors.first?.message.contains("binary") == true)
         #expect(loader.load(data: Data([0x61, 0x3a, 0x20, 0xff, 0xfe]), file: "latin.yaml").errors.first?.message == "not valid UTF-8 text")
     }
 
