@@ -25,7 +25,12 @@ public struct TextReportRenderer: ReportRenderer {
         }
     }
 
+    /// The report, with every character that could drive the terminal escaped (`TerminalText`).
     public func render(_ report: CheckReport) throws -> String {
+        TerminalText.safe(try renderRaw(report))
+    }
+
+    func renderRaw(_ report: CheckReport) throws -> String {
         var out = ""
         let targets = report.to.map(\.rawValue).joined(separator: ", ")
         let from = report.from?.rawValue ?? "unknown"

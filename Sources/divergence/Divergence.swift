@@ -35,10 +35,10 @@ struct Divergence: ParsableCommand {
             }
             if code == .validationFailure {
                 let message = fullMessage(for: error)
-                FileHandle.standardError.write(Data((message + "\n").utf8))
+                FileHandle.standardError.write(Data(TerminalText.safe(message + "\n").utf8))
                 Foundation.exit(ExitStatus.usage)
             }
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data(TerminalText.safe("error: \(error)\n").utf8))
             Foundation.exit(ExitStatus.internalError)
         }
     }

@@ -65,11 +65,11 @@ enum Terminal {
     }
 
     static func warn(_ message: String) {
-        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+        FileHandle.standardError.write(Data(TerminalText.safe("warning: \(message)\n").utf8))
     }
 
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        FileHandle.standardError.write(Data(TerminalText.safe("error: \(message)\n").utf8))
     }
 
     static func write(_ text: String) {

@@ -229,6 +229,30 @@ import Testing
         }
     }
 
+    /// Escape sequences, carriage returns and bidirectional overrides from a manifest never reach
+    /// the terminal raw; the report's own colours still do.
+    @Test func theTextReportCannotDriveTheTerminal() throws {
+        let report = check("""
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: "web\\u001B]0;owned\\u0007\\r\\u202Eevil"
+          annotations:
+            service.beta.kubernetes.io/aws-load-balancer-type: "nlb\\u001B[2J\\b"
+        spec:
+          type: LoadBalancer
+        """, from: .aws, to: [.azure])
+        #expect(!report.findings.isEmpty)
+        for color in [false, true] {
+            let text = try TextReportRenderer(color: color).render(report)
+            #expect(!text.contains("\u{1B}]"), "no OSC sequence")
+            #expect(!text.contains("\u{1B}[2J"), "no screen clear")
+            #expect(!text.contains("\r") && !text.contains("\u{8}") && !text.contains("\u{202E}") && !text.contains("\u{7}"))
+            #expect(text.contains("\\u{1B}"), "shown as a visible escape")
+            #expect(text.contains("\u{1B}[1m") == color, "the report's own styles pass only when colour is on")
+        }
+    }
+
     @Test func secretValuesNeverAppear() throws {
         let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
         let report = check("""
