@@ -136,15 +136,28 @@ struct Check: ParsableCommand {
         let failOn = configuration.failOn
 
         var writeFailed = false
+        // A report or baseline never replaces one of the manifests it was made from.
+        let scanned = Set(expansion.value.files.map(Self.canonical))
+        func isScanned(_ path: String) -> Bool {
+            guard scanned.contains(Self.canonical(path)) else { return false }
+            Terminal.error("refusing to write \(path): it is one of the scanned manifests")
+            writeFailed = true
+            return true
+        }
         if outputs.isEmpty {
-            if format == .json {
-                // Streamed: a large report is never held whole in memory.
-                try JSONReportRenderer().stream(report) { bytes in withData(bytes) { FileHandle.standardOutput.write($0) } }
-            } else {
-                Terminal.write(try render(report, as: format, toTerminal: true))
+            do {
+                if format == .json {
+                    // Streamed: a large report is never held whole in memory.
+                    try JSONReportRenderer().stream(report) { bytes in try withData(bytes) { try FileHandle.standardOutput.write(contentsOf: $0) } }
+                } else {
+                    try Terminal.write(try render(report, as: format, toTerminal: true))
+                }
+            } catch {
+                Terminal.error("cannot write the report to standard output: \(error.localizedDescription)")
+                writeFailed = true
             }
         } else {
-            for output in outputs {
+            for output in outputs where !isScanned(output) {
                 let outputFormat = Self.format(forPath: output) ?? format
                 do {
                     if outputFormat == .json {
@@ -161,7 +174,7 @@ struct Check: ParsableCommand {
                 }
             }
         }
-        if let writeBaseline {
+        if let writeBaseline, !isScanned(writeBaseline) {
             do {
                 try Baseline(findings: report.findings).write(to: writeBaseline)
                 if !quiet { FileHandle.standardError.write(Data("wrote baseline of \(report.findings.count) findings to \(writeBaseline)\n".utf8)) }
@@ -178,6 +191,11 @@ struct Check: ParsableCommand {
         }
         if writeFailed || !report.coverage.errors.isEmpty { throw ExitCode(ExitStatus.usage) }
         if report.findings.contains(where: { $0.severity >= failOn }) { throw ExitCode(ExitStatus.findings) }
+    }
+
+    /// A path as the file system knows it: absolute, standardized, symlinks resolved.
+    static func canonical(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardized.resolvingSymlinksInPath().path
     }
 
     func render(_ report: CheckReport, as format: ReportFormat, toTerminal: Bool) throws -> String {

@@ -72,8 +72,10 @@ enum Terminal {
         FileHandle.standardError.write(Data(TerminalText.safe("error: \(message)\n").utf8))
     }
 
-    static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+    /// Writes to standard output; a failed write (a full disk, a closed pipe) is an error the
+    /// caller reports, never a crash.
+    static func write(_ text: String) throws {
+        try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
