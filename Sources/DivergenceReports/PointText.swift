@@ -3,8 +3,19 @@ import Foundation
 
 /// Text and Markdown views of catalogue entries for the query commands.
 public enum PointText {
+    /// One line of text: line breaks of every kind (CR, LF, U+2028/U+2029, NEL) and other control
+    /// characters become spaces, so a value from a manifest can never start a heading, a list or a
+    /// table row of its own in Markdown.
     static func clean(_ s: String) -> String {
-        s.replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
+        guard s.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029 }) else {
+            return s.trimmingCharacters(in: .whitespaces)
+        }
+        var out = String.UnicodeScalarView()
+        for scalar in s.unicodeScalars {
+            let v = scalar.value
+            out.append(v < 0x20 || (0x7F...0x9F).contains(v) || v == 0x2028 || v == 0x2029 ? " " : scalar)
+        }
+        return String(out).trimmingCharacters(in: .whitespaces)
     }
 
     static func wrap(_ text: String, width: Int, indent: Int) -> String {

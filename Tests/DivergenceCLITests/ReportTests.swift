@@ -96,6 +96,31 @@ import Testing
       ports: [{port: 80}]
     """
 
+    /// A CR in a name cannot start a heading, a bracket in a key cannot make a link, and a
+    /// backtick in a file name cannot close its code span.
+    @Test func markdownKeepsHostileNamesInsideTheirPlace() throws {
+        let dir = CLI.temporary()
+        let manifest = """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: "web\\r# Owned heading"
+          annotations:
+            service.beta.kubernetes.io/aws-load-balancer-type: "[click](https://evil.example)"
+        spec:
+          type: LoadBalancer
+        """
+        try manifest.write(toFile: dir + "/odd`name.yaml", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check", dir, "--from", "aws", "--to", "azure", "--format", "markdown"])
+        #expect(r.status != 2)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(!lines.contains { $0.hasPrefix("# Owned") }, "no heading from a name")
+        #expect(!r.stdout.contains("\r"))
+        #expect(!r.stdout.contains("[click](https://evil.example)") || r.stdout.contains("`` [click](https://evil.example) ``") || r.stdout.contains("` [click](https://evil.example) `"),
+                "a link only inside a code span")
+        #expect(r.stdout.contains("`` \(dir)/odd`name.yaml:"), "a backtick in a file name stays inside a longer fence")
+    }
+
     @Test func markdownEscapesEverythingFromManifests() throws {
         let r = try CLI.run(["check", "-", "--from", "aws", "--to", "azure", "--format", "markdown"], stdin: Self.hostile)
         let md = r.stdout
