@@ -43,7 +43,7 @@ public enum CatalogueValidator {
             }
             for pair in point.pairs where pair.from == pair.to { add("pair \(pair.from.rawValue)→\(pair.to.rawValue) has the same platform twice") }
             for s in point.sources {
-                if !s.url.hasPrefix("https://") { add("source '\(s.url)' is not an https URL") }
+                if !SafeLink.isSafe(s.url) { add("source '\(s.url)' is not a plain https URL (https, a host, no quotes, brackets or spaces)") }
                 if !(Platform(rawValue: s.platform) != nil || s.platform == "kubernetes" || s.platform == "all") {
                     add("source platform '\(s.platform)' is not aws, azure, gcp, local, kubernetes or all")
                 }

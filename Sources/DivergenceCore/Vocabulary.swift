@@ -128,3 +128,18 @@ public enum Confidence: String, Sendable, Codable, CaseIterable, Comparable {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }
+
+/// A link that reports may make clickable: `https`, a host, and none of the characters that
+/// could end an attribute, a Markdown link or a JSON string in a viewer (quotes, angle brackets,
+/// backticks, braces, backslashes, whitespace, controls). A catalogue is reviewable text, and a
+/// team catalogue may come from a repository nobody reviewed.
+public enum SafeLink {
+    public static func isSafe(_ url: String) -> Bool {
+        guard url.hasPrefix("https://"), url.utf8.count <= 2048 else { return false }
+        let forbidden = Set("<>\"'`{}|\\^ ".utf8)
+        guard !url.utf8.contains(where: { $0 < 0x21 || $0 == 0x7F || forbidden.contains($0) }) else { return false }
+        let afterScheme = url.dropFirst("https://".count)
+        let host = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return !host.isEmpty && !host.contains("@")
+    }
+}

@@ -85,7 +85,7 @@ public struct HTMLReportRenderer: ReportRenderer {
         func links(_ references: [String]) -> String {
             guard !references.isEmpty else { return "" }
             return linkLists.value(references) {
-                "<p class=\"muted\">" + references.map { "<a href=\"\(h($0))\" rel=\"noreferrer\">\(h($0))</a>" }.joined(separator: "<br>") + "</p>"
+                "<p class=\"muted\">" + references.map { SafeLink.isSafe($0) ? "<a href=\"\(h($0))\" rel=\"noreferrer\">\(h($0))</a>" : h($0) }.joined(separator: "<br>") + "</p>"
             }
         }
         for domain in Domain.workOrder {

@@ -63,7 +63,7 @@ public struct MarkdownReportRenderer: ReportRenderer {
             if let equivalent = f.targetEquivalent {
                 out += "Equivalent on \(f.target.product):\n\n" + fenced(equivalent) + "\n"
             }
-            if !f.references.isEmpty { out += f.references.map { "<\($0)>" }.joined(separator: " · ") + "\n\n" }
+            if !f.references.isEmpty { out += f.references.map { SafeLink.isSafe($0) ? "<\($0)>" : code($0) }.joined(separator: " · ") + "\n\n" }
             return out
         }
         let s = report.summary

@@ -69,7 +69,7 @@ public struct SARIFReportRenderer: ReportRenderer {
             rules.append(ReportingDescriptor(
                 id: f.ruleId, name: f.divergenceId, shortDescription: Message(text: f.title),
                 fullDescription: Message(text: f.message.split(separator: "\n").first.map(String.init) ?? f.message),
-                help: Message(text: f.remediation), helpUri: f.references.first,
+                help: Message(text: f.remediation), helpUri: f.references.first(where: SafeLink.isSafe),
                 defaultConfiguration: Configuration(level: Self.level(f.severity)),
                 properties: ["domain": f.domain.rawValue, "platform": f.owner]))
         }

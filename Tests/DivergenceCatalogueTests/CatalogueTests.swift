@@ -80,6 +80,17 @@ enum CatalogueFixture {
         for issue in issues { Issue.record("\(issue)") }
     }
 
+    /// Only plain https links become links: a team catalogue's `javascript:` source or one that
+    /// closes an attribute is refused by validation and shown as text by the reports.
+    @Test func onlyPlainHTTPSSourcesAreLinks() {
+        #expect(SafeLink.isSafe("https://learn.microsoft.com/azure/aks/concepts-storage"))
+        #expect(SafeLink.isSafe("https://docs.aws.amazon.com/eks/latest/userguide/s3-csi.html#s3-csi-driver"))
+        for hostile in ["javascript:alert(1)", "http://example.com", "https://x/><img src=x onerror=alert(1)>",
+                        "https://x/\"onmouseover=alert(1)", "https://", "https://user@evil.example/", "https://a b/"] {
+            #expect(!SafeLink.isSafe(hostile), "\(hostile)")
+        }
+    }
+
     /// A `↓` marks the line a fire example's finding must land on; firing elsewhere fails.
     @Test func markedExampleLinesAreChecked() throws {
         let point = try #require(CatalogueFixture.points["compute.nodepool-labels"])
@@ -194,7 +205,7 @@ enum CatalogueFixture {
         #expect(messages.contains { $0.contains("unknown key 'colour'") })
         #expect(messages.contains { $0.contains("missing platform azure") })
         #expect(messages.contains { $0.contains("missing pair aws→gcp") })
-        #expect(messages.contains { $0.contains("not an https URL") })
+        #expect(messages.contains { $0.contains("not a plain https URL") })
     }
 }
 
