@@ -55,7 +55,7 @@ public struct CheckRun: Sendable {
     /// `expansion`, when it was started for the same paths, is the directory walk already
     /// under way (see `PathExpansion`); otherwise the paths are walked here.
     public func run(_ options: CheckOptions, expansion: PathExpansion? = nil,
-                    stdin: @escaping @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
+                    stdin: @escaping @Sendable () -> Data? = { ManifestLoader.standardInput() },
                     progress: (@Sendable (Progress) -> Void)? = nil) -> CheckReport {
         let excludes = options.exclude
         // The directories are walked once: git is asked about the same file list that is read.

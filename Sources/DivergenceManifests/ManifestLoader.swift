@@ -139,7 +139,7 @@ public struct ManifestLoader: Sendable {
     }
 
     /// Loads every input; `stdin` is read only when `-` is among the paths.
-    public func load(paths: [String], stdin: @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
+    public func load(paths: [String], stdin: @Sendable () -> Data? = { ManifestLoader.standardInput() },
                      excluded: @Sendable (String) -> Bool = { _ in false },
                      progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) -> ManifestSet {
         let (parts, expandErrors) = loadEach(paths: paths, stdin: stdin, excluded: excluded, progress: progress) { $0 }
@@ -152,7 +152,7 @@ public struct ManifestLoader: Sendable {
     /// Reads files concurrently and hands each file's contents to `transform` on the worker
     /// that read it, so a caller can reduce a file to what it needs (and let its trees go)
     /// before the next one is read. Results keep the order of the files.
-    public func loadEach<T: Sendable>(paths: [String], stdin: @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
+    public func loadEach<T: Sendable>(paths: [String], stdin: @Sendable () -> Data? = { ManifestLoader.standardInput() },
                                       excluded: @Sendable (String) -> Bool = { _ in false },
                                       progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil,
                                       transform: @Sendable (ManifestSet) -> T) -> (results: [T], errors: [InputError]) {
@@ -162,7 +162,7 @@ public struct ManifestLoader: Sendable {
 
     /// The same over files already expanded (see `expand(paths:)`), for a caller that needs
     /// the file list first and should not walk the directories twice.
-    public func loadEach<T: Sendable>(files expanded: [String], stdin: @Sendable () -> Data? = { FileHandle.standardInput.readDataToEndOfFile() },
+    public func loadEach<T: Sendable>(files expanded: [String], stdin: @Sendable () -> Data? = { ManifestLoader.standardInput() },
                                       excluded: @Sendable (String) -> Bool = { _ in false },
                                       progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil,
                                       transform: @Sendable (ManifestSet) -> T) -> [T] {
@@ -174,7 +174,8 @@ public struct ManifestLoader: Sendable {
             let file = files[index]
             let contents: FileContents
             if file == "-" {
-                contents = stdin().map { .bytes(Array($0)) } ?? .unreadable
+                // Standard input is read up to one byte past the limit (`standardInput`): more is too large.
+                contents = stdin().map { $0.count > limit ? .tooLarge($0.count) : .bytes(Array($0)) } ?? .unreadable
             } else {
                 contents = Self.read(file, limit: limit)
             }
@@ -202,8 +203,20 @@ public struct ManifestLoader: Sendable {
     }
 
     /// A regular file's bytes with one open, one fstat and as few reads as its size needs.
+    /// Standard input, read up to `limit + 1` bytes and no further: `yes | divergence check -`
+    /// must not grow without end. A result longer than `limit` means "too large".
+    public static func standardInput(limit: Int = 16 * 1024 * 1024) -> Data? {
+        var data = Data()
+        while data.count <= limit {
+            guard let chunk = try? FileHandle.standardInput.read(upToCount: min(1 << 16, limit + 1 - data.count)), !chunk.isEmpty else { break }
+            data.append(chunk)
+        }
+        return data
+    }
+
     static func read(_ path: String, limit: Int) -> FileContents {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so a FIFO named as an argument is refused instead of waited on.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return .unreadable }
         defer { close(fd) }
         var info = stat()

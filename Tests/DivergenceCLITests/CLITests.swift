@@ -183,6 +183,28 @@ enum CLI {
     }
 }
 
+/// Input that never ends, or never starts, cannot hold a check.
+@Suite(.serialized) struct BoundedInputTests {
+    @Test func endlessStandardInputIsTooLarge() throws {
+        let start = Date()
+        let r = try CLI.run(["-c", "yes | \"$0\" check - --to azure", CLI.binary], executable: "/bin/sh")
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("larger than 16 MB"))
+        #expect(Date().timeIntervalSince(start) < 60)
+    }
+
+    @Test func aFIFONamedAsAnArgumentIsRefusedNotWaitedOn() throws {
+        let dir = CLI.temporary()
+        let fifo = dir + "/pipe.yaml"
+        guard mkfifo(fifo, 0o600) == 0 else { return }
+        let start = Date()
+        let r = try CLI.run(["check", fifo, "--to", "azure"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("not a regular file"))
+        #expect(Date().timeIntervalSince(start) < 60)
+    }
+}
+
 @Suite(.serialized) struct QueryCommandTests {
     @Test func topicsTextListsDomainsThenPoints() throws {
         let all = try CLI.run(["topics"])
