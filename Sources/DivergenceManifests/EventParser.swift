@@ -18,6 +18,9 @@ struct EventParser {
     /// Nodes that aliases may add across a whole file: the per-document budget alone lets a
     /// file of many small alias bombs cost its document count times the budget.
     var maxAliasNodesPerFile = 200_000
+    /// Documents read from one file: a file of millions of `---` separators would otherwise cost
+    /// memory per document. The rest of such a file is refused with its line.
+    var maxDocuments = 100_000
     /// Shown every key and scalar of each document, while its bytes are at hand.
     var scanner: (any LiteralScanner)?
 
@@ -100,6 +103,7 @@ struct EventParser {
         var problem: YAMLProblem?
         var nodes = 0
         var aliasNodes = 0
+        var documentCount = 0
         var event = yaml_event_t()
         // Aliases and merge keys repeat text already written in the same document, so every
         // literal the tree holds passes through here once, as a scalar event.
@@ -174,6 +178,11 @@ struct EventParser {
             case YAML_STREAM_END_EVENT:
                 return result
             case YAML_DOCUMENT_START_EVENT:
+                documentCount += 1
+                if documentCount > maxDocuments {
+                    result.append(.problem(YAMLProblem(line: location.line, message: "more than \(maxDocuments) documents in one file; the rest is not analysed")))
+                    return result
+                }
                 stack.removeAll()
                 anchors.removeAll()
                 root = nil

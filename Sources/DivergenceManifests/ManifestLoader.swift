@@ -61,6 +61,9 @@ public struct ManifestLoader: Sendable {
     public var maxDepth = 128
     /// Files larger than this are skipped with a reason instead of being read.
     public var maxFileBytes = 16 * 1024 * 1024
+    /// Items of one `kind: List`: far more than any real list, and each item costs a resource or
+    /// a line of the report.
+    static let maxListItems = 100_000
     /// Shown every key and scalar as documents are parsed; each resource then carries the
     /// literals its document holds (`LocatedResource.literalMarks`).
     public var literalScanner: (any LiteralScanner)?
@@ -308,6 +311,11 @@ public struct ManifestLoader: Sendable {
             return
         }
         if kind.hasSuffix("List"), let items = document["items"]?.items {
+            if items.count > Self.maxListItems {
+                result.errors.append(InputError(file: file, line: document.location.line,
+                                                message: "a \(kind) of \(items.count) items (more than \(Self.maxListItems)); not analysed"))
+                return
+            }
             for item in items {
                 // The items share their list's marks: a superset, which the gate allows.
                 expand(document: item, file: file, index: index, renderedFrom: renderedFrom, marks: marks, into: &result)

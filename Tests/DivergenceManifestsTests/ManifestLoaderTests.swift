@@ -169,6 +169,17 @@ import Testing
         #expect(set.resources.first?.file == "-")
     }
 
+    /// Floods of separators or list items are refused with their line, not held in memory.
+    @Test func documentAndListFloodsAreBounded() {
+        let separators = loader.load(text: String(repeating: "---\n", count: 150_000), file: "dashes.yaml")
+        #expect(separators.errors.contains { $0.message.contains("more than 100000 documents") })
+        var list = "apiVersion: v1\nkind: List\nitems:\n"
+        list += String(repeating: "- {}\n", count: 100_001)
+        let items = loader.load(text: list, file: "list.yaml")
+        #expect(items.resources.isEmpty && items.skipped.isEmpty)
+        #expect(items.errors.first?.message.contains("100001 items") == true)
+    }
+
     @Test func emptyAndBinaryFilesAreSkipped() {
         #expect(loader.load(data: Data(), file: "empty.yaml").skipped.first?.reason == "empty file")
         #expect(loader.load(data: Data([0x7f, 0x45, 0x00, 0x01]), file: "bin.yaml").errors.first?.message.contains("binary") == true)
