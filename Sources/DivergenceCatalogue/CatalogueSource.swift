@@ -27,12 +27,21 @@ public struct CatalogueSource: Sendable {
         digest.update("divergence-catalogue/\(CatalogueStore.schemaVersion)\n")
         for directory in directories {
             var part = CatalogueSource()
-            let files = yamlFiles(under: directory)
-            if files.isEmpty {
+            let (entries, truncated) = CatalogueFiles.yamlFiles(under: directory)
+            if entries.isEmpty {
                 part.issues.append(CatalogueIssue(file: directory, line: 0, message: "no catalogue YAML files found in this directory"))
             }
-            for relative in files {
+            if truncated {
+                part.issues.append(CatalogueIssue(file: directory, line: 0,
+                    message: "more than \(CatalogueFiles.maxEntries) entries or deeper than \(CatalogueFiles.maxDepth) levels: not a catalogue directory; the rest was not read"))
+            }
+            for entry in entries {
+                let relative = entry.relative
                 let full = directory + "/" + relative
+                if entry.size > CatalogueFiles.maxFileBytes {
+                    part.issues.append(CatalogueIssue(file: full, line: 0, message: "larger than \(CatalogueFiles.maxFileBytes >> 20) MB; not read"))
+                    continue
+                }
                 guard let data = FileManager.default.contents(atPath: full), let text = String(data: data, encoding: .utf8) else {
                     part.issues.append(CatalogueIssue(file: full, line: 0, message: "cannot read file as UTF-8 text"))
                     continue
@@ -80,16 +89,6 @@ public struct CatalogueSource: Sendable {
             }
             rules.append(rule)
         }
-    }
-
-    /// Catalogue files under `directory`, relative and sorted.
-    static func yamlFiles(under directory: String) -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
-        var files: [String] = []
-        while let item = enumerator.nextObject() as? String {
-            if item.hasSuffix(".yaml") || item.hasSuffix(".yml") { files.append(item) }
-        }
-        return files.sorted()
     }
 
     mutating func read(text: String, file: String, relative: String) {

@@ -137,29 +137,10 @@ public final class Catalogue: @unchecked Sendable {
         var text = "schema \(CatalogueStore.schemaVersion) records \(CatalogueStore.recordFormat)\n"
         for directory in directories {
             text += "root \(URL(fileURLWithPath: directory).standardized.path)\n"
-            var entries: [String] = []
-            collect(directory: directory, relative: "", into: &entries)
-            text += entries.sorted().joined(separator: "\n") + "\n"
+            let (entries, truncated) = CatalogueFiles.yamlFiles(under: directory)
+            text += entries.map { "\($0.relative) \($0.size) \($0.modified)" }.joined(separator: "\n") + (truncated ? "\ntruncated" : "") + "\n"
         }
         return SHA256Digest.hex(text)
-    }
-
-    private static func collect(directory: String, relative: String, into entries: inout [String]) {
-        guard let handle = opendir(directory) else { return }
-        defer { closedir(handle) }
-        while let entry = readdir(handle) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
-            if name.hasPrefix(".") { continue }
-            let path = directory + "/" + name
-            var info = stat()
-            guard stat(path, &info) == 0 else { continue }
-            let child = relative.isEmpty ? name : relative + "/" + name
-            if (info.st_mode & S_IFMT) == S_IFDIR {
-                collect(directory: path, relative: child, into: &entries)
-            } else if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
-                entries.append("\(child) \(info.st_size) \(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)")
-            }
-        }
     }
 
     /// The rule engine over this catalogue's rules. Its patterns were compiled when the catalogue was

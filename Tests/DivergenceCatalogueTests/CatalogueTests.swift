@@ -80,6 +80,19 @@ enum CatalogueFixture {
         for issue in issues { Issue.record("\(issue)") }
     }
 
+    /// A team catalogue directory is walked with bounds: special files are never opened and a
+    /// huge tree (`/proc`) is cut short with an issue instead of walked forever.
+    @Test func catalogueDirectoriesAreWalkedWithBounds() throws {
+        let dir = CatalogueFixture.temporary()
+        try FileManager.default.createDirectory(atPath: dir + "/rules/aws", withIntermediateDirectories: true)
+        #expect(mkfifo(dir + "/rules/aws/pipe.yaml", 0o600) == 0)
+        try "rules: []\n".write(toFile: dir + "/rules/aws/ok.yaml", atomically: true, encoding: .utf8)
+        #expect(CatalogueFiles.yamlFiles(under: dir).files.map(\.relative) == ["rules/aws/ok.yaml"])
+        let start = ContinuousClock.now
+        _ = CatalogueFiles.yamlFiles(under: "/proc")
+        #expect(ContinuousClock.now - start < .seconds(10))
+    }
+
     /// Only plain https links become links: a team catalogue's `javascript:` source or one that
     /// closes an attribute is refused by validation and shown as text by the reports.
     @Test func onlyPlainHTTPSSourcesAreLinks() {
