@@ -73,6 +73,9 @@ public struct Configuration: Sendable {
 
     public static let fileName = ".divergence.yaml"
     static let keys: Set<String> = ["from", "to", "failOn", "exclude", "ignore", "catalogues"]
+    /// Exclude patterns one configuration may hold, and the size of the file itself.
+    static let maxExcludes = 10_000
+    static let maxFileBytes = 1 << 20
 
     /// The configuration file to use: the one given, else `.divergence.yaml` in the working
     /// directory, else in the first scanned directory (or the directory of the first file).
@@ -93,6 +96,10 @@ public struct Configuration: Sendable {
 
     /// Reads a configuration file; unknown keys and bad values are errors with their line.
     public static func load(file: String) throws -> Configuration {
+        var info = stat()
+        if stat(file, &info) == 0, info.st_mode & S_IFMT != S_IFREG || Int(info.st_size) > maxFileBytes {
+            throw ConfigurationError(file: file, line: 0, message: "not a regular file of at most \(maxFileBytes >> 20) MB")
+        }
         guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError(file: file, line: 0, message: "cannot read the configuration file")
         }
@@ -145,7 +152,12 @@ public struct Configuration: Sendable {
                 }
                 config.failOn = s
             case "exclude":
-                config.exclude = try list(value, key).map { node in
+                let patterns = try list(value, key)
+                // A configuration a scanned repository may hold: its size is bounded too.
+                guard patterns.count <= Self.maxExcludes else {
+                    throw fail(value, "'exclude' has \(patterns.count) entries; at most \(Self.maxExcludes)")
+                }
+                config.exclude = try patterns.map { node in
                     guard let text = node.string, !text.isEmpty else { throw fail(node, "'exclude' entries are path globs") }
                     return try PathGlob(text)
                 }

@@ -253,6 +253,16 @@ import Testing
         }
     }
 
+    /// A configuration file, which a scanned repository may hold, is bounded like any input.
+    @Test func configurationSizeIsBounded() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let many = "to: [azure]\nexclude:\n" + String(repeating: "  - \"x/**\"\n", count: 10_001)
+        try many.write(toFile: dir + "/.divergence.yaml", atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try Configuration.load(file: dir + "/.divergence.yaml") }
+        #expect(mkfifo(dir + "/fifo.yaml", 0o600) == 0)
+        #expect(throws: ConfigurationError.self) { try Configuration.load(file: dir + "/fifo.yaml") }
+    }
+
     @Test func secretValuesNeverAppear() throws {
         let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
         let report = check("""
