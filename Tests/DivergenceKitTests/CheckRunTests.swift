@@ -12,6 +12,19 @@ import Testing
         return run.assess(set, options: CheckOptions(paths: ["m.yaml"], from: from, to: to))
     }
 
+    /// The report rendered in every format, as a user would get it.
+    func everyFormat(_ report: CheckReport) throws -> [(ReportFormat, String)] {
+        try ReportFormat.allCases.map { format in
+            switch format {
+            case .text: (format, try TextReportRenderer().render(report))
+            case .json: (format, try JSONReportRenderer().render(report))
+            case .markdown: (format, try MarkdownReportRenderer().render(report))
+            case .sarif: (format, try SARIFReportRenderer().render(report))
+            case .html: (format, try HTMLReportRenderer().render(report))
+            }
+        }
+    }
+
     let irsa = """
     apiVersion: v1
     kind: ServiceAccount
@@ -216,15 +229,7 @@ import Testing
                   x-basic: Basic Zm9vYmFyYmF6cXV4
         """, from: .aws, to: [.azure, .gcp])
         #expect(report.findings.contains { $0.evidence.hasPrefix("postgres://app:\u{2022}\u{2022}\u{2022}@orders.") })
-        for format in ReportFormat.allCases {
-            let text: String
-            switch format {
-            case .text: text = try TextReportRenderer().render(report)
-            case .json: text = try JSONReportRenderer().render(report)
-            case .markdown: text = try MarkdownReportRenderer().render(report)
-            case .sarif: text = try SARIFReportRenderer().render(report)
-            case .html: text = try HTMLReportRenderer().render(report)
-            }
+        for (format, text) in try everyFormat(report) {
             for secret in secrets { #expect(!text.contains(secret), "\(format) shows \(secret)") }
         }
     }
@@ -287,15 +292,7 @@ import Testing
                     - name: AWS_ACCESS_KEY_ID
                       value: AKIAIOSFODNN7EXAMPLE
         """)
-        for format in ReportFormat.allCases {
-            let text: String
-            switch format {
-            case .text: text = try TextReportRenderer().render(report)
-            case .json: text = try JSONReportRenderer().render(report)
-            case .markdown: text = try MarkdownReportRenderer().render(report)
-            case .sarif: text = try SARIFReportRenderer().render(report)
-            case .html: text = try HTMLReportRenderer().render(report)
-            }
+        for (format, text) in try everyFormat(report) {
             #expect(!text.contains(secret), "\(format) leaks a secret value")
             #expect(!text.contains("AKIAIOSFODNN7EXAMPLE"), "\(format) leaks an access key id")
         }

@@ -69,31 +69,24 @@ import Testing
         #expect(matches.allSatisfy { $0.resource.ref.kind == "RayCluster" })
     }
 
+    /// A Kueue ResourceFlavor: GKE node labels outside any pod spec.
+    let flavor = """
+    apiVersion: kueue.x-k8s.io/v1beta1
+    kind: ResourceFlavor
+    metadata:
+      name: tpu
+    spec:
+      nodeLabels:
+        cloud.google.com/gke-tpu-accelerator: tpu-v5-lite-podslice
+    """
+
     @Test func aKindWithoutAPodSpecIsNoWorkload() throws {
         let engine = try RuleEngine(rules: [rule(kinds: ["$workload"], field("spec.nodeLabels", key: .prefix("cloud.google.com/")))])
-        let flavor = """
-        apiVersion: kueue.x-k8s.io/v1beta1
-        kind: ResourceFlavor
-        metadata:
-          name: tpu
-        spec:
-          nodeLabels:
-            cloud.google.com/gke-tpu-accelerator: tpu-v5-lite-podslice
-        """
         #expect(engine.matches(in: resource(flavor)).isEmpty)
     }
 
     @Test func anyDepthReachesAKeyWhereverItIsWritten() throws {
         let engine = try RuleEngine(rules: [rule(kinds: ["*"], field("**", key: .equals("cloud.google.com/gke-tpu-accelerator")))])
-        let flavor = """
-        apiVersion: kueue.x-k8s.io/v1beta1
-        kind: ResourceFlavor
-        metadata:
-          name: tpu
-        spec:
-          nodeLabels:
-            cloud.google.com/gke-tpu-accelerator: tpu-v5-lite-podslice
-        """
         let matches = engine.matches(in: resource(flavor))
         #expect(matches.count == 1)
         #expect(matches.first?.node.path == "spec.nodeLabels[\"cloud.google.com/gke-tpu-accelerator\"]")
