@@ -23,11 +23,11 @@ struct Compare: ParsableCommand {
         switch format {
         case .json:
             struct Output: Encodable { var from: Platform; var to: Platform; var domain: Domain?; var points: [ComparisonRow] }
-            print(try Terminal.json(Output(from: from, to: to, domain: domain, points: rows)), terminator: "")
+            try Terminal.write(try Terminal.json(Output(from: from, to: to, domain: domain, points: rows)))
         case .markdown:
-            print(PointText.compareMarkdown(rows, from: from, to: to), terminator: "")
+            try Terminal.write(PointText.compareMarkdown(rows, from: from, to: to))
         case .text:
-            print(PointText.compareText(rows, from: from, to: to, width: Terminal.width), terminator: "")
+            try Terminal.write(PointText.compareText(rows, from: from, to: to, width: Terminal.width))
         }
     }
 }

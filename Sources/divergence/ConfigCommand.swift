@@ -46,10 +46,10 @@ struct ConfigCommand: ParsableCommand {
                     exclude: Entry(value: configuration.exclude.map(\.pattern).joined(separator: ","), origin: origin("exclude")),
                     catalogues: Entry(value: configuration.catalogues.joined(separator: ","), origin: origin("catalogues")),
                     ignore: configuration.ignore.map { Ignore(id: $0.id, path: $0.path?.pattern, resource: $0.resource, reason: $0.reason, expires: $0.expires, origin: "\($0.file):\($0.line)") })
-                print(try Terminal.json(output), terminator: "")
+                try Terminal.write(try Terminal.json(output))
                 return
             }
-            print("configuration file: \(file ?? "none (no .divergence.yaml found)")")
+            try Terminal.write("configuration file: \(file ?? "none (no .divergence.yaml found)")" + "\n")
             let rows: [(String, String)] = [
                 ("from", configuration.from?.rawValue ?? "(inferred from the manifests)"),
                 ("to", configuration.to.isEmpty ? "(none: --to is required)" : configuration.to.map(\.rawValue).joined(separator: ",")),
@@ -58,16 +58,16 @@ struct ConfigCommand: ParsableCommand {
                 ("catalogues", configuration.catalogues.isEmpty ? "(built-in only)" : configuration.catalogues.joined(separator: ", ")),
             ]
             for (key, value) in rows {
-                print("  \(key.padding(toLength: 11, withPad: " ", startingAt: 0)) \(value)  [\(origin(key))]")
+                try Terminal.write("  \(key.padding(toLength: 11, withPad: " ", startingAt: 0)) \(value)  [\(origin(key))]" + "\n")
             }
             let today = Configuration.today()
-            print("  ignore      \(configuration.ignore.count) entr\(configuration.ignore.count == 1 ? "y" : "ies")\(configuration.ignore.isEmpty ? "" : "  [\(origin("ignore"))]")")
+            try Terminal.write("  ignore      \(configuration.ignore.count) entr\(configuration.ignore.count == 1 ? "y" : "ies")\(configuration.ignore.isEmpty ? "" : "  [\(origin("ignore"))]")" + "\n")
             for entry in configuration.ignore {
                 var scope = [String]()
                 if let p = entry.path { scope.append("path \(p.pattern)") }
                 if let r = entry.resource { scope.append("resource \(r)") }
                 let expiry = entry.expires.map { entry.isExpired(today: today) ? " — EXPIRED \($0), no longer suppresses" : " — until \($0)" } ?? ""
-                print("    \(entry.id)\(scope.isEmpty ? "" : " (" + scope.joined(separator: ", ") + ")"): \(entry.reason)\(expiry)  [\(entry.file):\(entry.line)]")
+                try Terminal.write("    \(entry.id)\(scope.isEmpty ? "" : " (" + scope.joined(separator: ", ") + ")"): \(entry.reason)\(expiry)  [\(entry.file):\(entry.line)]" + "\n")
             }
         }
     }

@@ -23,7 +23,7 @@ struct DB: ParsableCommand {
             if let output {
                 try ReportWriter.write(text, to: output)
             } else {
-                print(text, terminator: "")
+                try Terminal.write(text)
             }
         }
     }
@@ -46,7 +46,7 @@ struct DB: ParsableCommand {
             } else {
                 info = try Catalogue.load(dataDirectories: directories).info
             }
-            print("built \(info.path): \(info.points) points, \(info.rules) rules, sha256 \(info.sha256)")
+            try Terminal.write("built \(info.path): \(info.points) points, \(info.rules) rules, sha256 \(info.sha256)" + "\n")
             if !issues.isEmpty {
                 Terminal.warn("\(issues.count) problem(s) in the sources; run `divergence db validate`")
             }
@@ -62,16 +62,16 @@ struct DB: ParsableCommand {
         func run() throws {
             let info = try catalogueOptions.load().info
             if format == .json {
-                print(try Terminal.json(info), terminator: "")
+                try Terminal.write(try Terminal.json(info))
                 return
             }
-            print("catalogue \(info.version)")
-            print("  sha256   \(info.sha256)")
-            print("  points   \(info.points)")
-            print("  rules    \(info.rules)")
-            print("  domains  " + info.domains.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
-            print("  database \(info.path)")
-            print("  built    \(info.builtAt)")
+            try Terminal.write("catalogue \(info.version)" + "\n")
+            try Terminal.write("  sha256   \(info.sha256)" + "\n")
+            try Terminal.write("  points   \(info.points)" + "\n")
+            try Terminal.write("  rules    \(info.rules)" + "\n")
+            try Terminal.write("  domains  " + info.domains.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n")
+            try Terminal.write("  database \(info.path)" + "\n")
+            try Terminal.write("  built    \(info.builtAt)" + "\n")
         }
     }
 
@@ -90,10 +90,10 @@ struct DB: ParsableCommand {
             issues += ExampleVerifier.verify(rules: source.rules, points: points)
             if format == .json {
                 struct Output: Encodable { var points: Int; var rules: Int; var problems: [CatalogueIssue] }
-                print(try Terminal.json(Output(points: source.points.count, rules: source.rules.count, problems: issues)), terminator: "")
+                try Terminal.write(try Terminal.json(Output(points: source.points.count, rules: source.rules.count, problems: issues)))
             } else {
-                for issue in issues { print(issue.description) }
-                print("\(source.points.count) points, \(source.rules.count) rules, \(issues.count) problem(s)")
+                for issue in issues { try Terminal.write(issue.description + "\n") }
+                try Terminal.write("\(source.points.count) points, \(source.rules.count) rules, \(issues.count) problem(s)" + "\n")
             }
             if !issues.isEmpty { throw ExitCode(ExitStatus.usage) }
         }

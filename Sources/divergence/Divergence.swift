@@ -25,6 +25,10 @@ struct Divergence: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let usage as UsageError {
+            // A usage or output error of a query command (a full disk on standard output): exit 2.
+            FileHandle.standardError.write(Data(TerminalText.safe("error: \(usage)\n").utf8))
+            Foundation.exit(ExitStatus.usage)
         } catch {
             let code = exitCode(for: error)
             if code == .success {

@@ -75,7 +75,11 @@ enum Terminal {
     /// Writes to standard output; a failed write (a full disk, a closed pipe) is an error the
     /// caller reports, never a crash.
     static func write(_ text: String) throws {
-        try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+        do {
+            try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+        } catch {
+            throw UsageError(description: "cannot write to standard output: \(error.localizedDescription)")
+        }
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {

@@ -22,20 +22,20 @@ struct Rules: ParsableCommand {
                 throw ExitCode(ExitStatus.usage)
             }
             if format == .json {
-                print(try Terminal.json(rule), terminator: "")
+                try Terminal.write(try Terminal.json(rule))
             } else {
-                print(PointText.rule(rule, point: catalogue.points[rule.point]), terminator: "")
+                try Terminal.write(PointText.rule(rule, point: catalogue.points[rule.point]))
             }
             return
         }
         if format == .json {
             struct Row: Encodable { var id: String; var point: String; var platform: String; var confidence: Confidence; var kinds: [String] }
-            print(try Terminal.json(rules.map { Row(id: $0.id, point: $0.point, platform: $0.owner.rawValue, confidence: $0.confidence, kinds: $0.kinds.map(\.description)) }), terminator: "")
+            try Terminal.write(try Terminal.json(rules.map { Row(id: $0.id, point: $0.point, platform: $0.owner.rawValue, confidence: $0.confidence, kinds: $0.kinds.map(\.description)) }))
             return
         }
         for rule in rules.sorted(by: { $0.id < $1.id }) {
-            print("\(rule.id.padding(toLength: 52, withPad: " ", startingAt: 0)) → \(rule.point)")
+            try Terminal.write("\(rule.id.padding(toLength: 52, withPad: " ", startingAt: 0)) → \(rule.point)" + "\n")
         }
-        print("\(rules.count) rules")
+        try Terminal.write("\(rules.count) rules" + "\n")
     }
 }

@@ -26,19 +26,19 @@ struct Search: ParsableCommand {
         let hits = try CatalogueQueries(catalogue: catalogue).search(query, domain: domain, limit: limit)
         if format == .json {
             struct Output: Encodable { var query: String; var results: [SearchResultView] }
-            print(try Terminal.json(Output(query: query, results: hits)), terminator: "")
+            try Terminal.write(try Terminal.json(Output(query: query, results: hits)))
             return
         }
         if hits.isEmpty {
-            print("no results for '\(query)'")
+            try Terminal.write("no results for '\(query)'" + "\n")
             return
         }
         let color = Terminal.useColor(noColor: false)
         for hit in hits {
             let title = color ? "\u{1B}[1m\(hit.id)\u{1B}[0m" : hit.id
-            print("\(title)  \(hit.title)  [\(hit.domain)]")
+            try Terminal.write("\(title)  \(hit.title)  [\(hit.domain)]" + "\n")
             let snippet = color ? hit.snippet.replacingOccurrences(of: "[", with: "\u{1B}[33m").replacingOccurrences(of: "]", with: "\u{1B}[0m") : hit.snippet
-            print("    \(snippet.replacingOccurrences(of: "\n", with: " "))")
+            try Terminal.write("    \(snippet.replacingOccurrences(of: "\n", with: " "))" + "\n")
         }
     }
 }

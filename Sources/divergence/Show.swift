@@ -29,9 +29,9 @@ struct Show: ParsableCommand {
             throw ExitCode(ExitStatus.usage)
         }
         switch format {
-        case .json: print(try Terminal.json(PointView(point)), terminator: "")
-        case .markdown: print(PointText.markdown(point, from: from, to: to), terminator: "")
-        case .text: print(PointText.text(point, from: from, to: to, width: Terminal.width, color: Terminal.useColor(noColor: false)), terminator: "")
+        case .json: try Terminal.write(try Terminal.json(PointView(point)))
+        case .markdown: try Terminal.write(PointText.markdown(point, from: from, to: to))
+        case .text: try Terminal.write(PointText.text(point, from: from, to: to, width: Terminal.width, color: Terminal.useColor(noColor: false)))
         }
     }
 }

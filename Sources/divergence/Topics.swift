@@ -17,14 +17,14 @@ struct Topics: ParsableCommand {
         let catalogue = try catalogueOptions.load()
         let view = try CatalogueQueries(catalogue: catalogue).topics(domain: domain)
         if format == .json {
-            print(try Terminal.json(view), terminator: "")
+            try Terminal.write(try Terminal.json(view))
             return
         }
         if domain == nil {
-            for d in view.domains { print("\(d.domain.padding(toLength: 18, withPad: " ", startingAt: 0)) \(d.points) points") }
-            print("\n`divergence topics DOMAIN` lists the points of a domain.")
+            for d in view.domains { try Terminal.write("\(d.domain.padding(toLength: 18, withPad: " ", startingAt: 0)) \(d.points) points" + "\n") }
+            try Terminal.write("\n`divergence topics DOMAIN` lists the points of a domain." + "\n")
         } else {
-            for p in view.points { print("\(p.id.padding(toLength: 46, withPad: " ", startingAt: 0)) \(p.title)") }
+            for p in view.points { try Terminal.write("\(p.id.padding(toLength: 46, withPad: " ", startingAt: 0)) \(p.title)" + "\n") }
         }
     }
 }

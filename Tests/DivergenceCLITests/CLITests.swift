@@ -180,6 +180,11 @@ enum CLI {
         let full = try CLI.run(["-c", "\"$0\" check Examples/aws --from aws --to azure > /dev/full", CLI.binary], executable: "/bin/sh")
         #expect(full.status == 2, "a failed write to standard output exits 2: \(full.stderr)")
         #expect(full.stderr.contains("cannot write the report"))
+        for query in ["search idle timeout", "show load-balancing.idle-timeout", "topics", "rules"] {
+            let r = try CLI.run(["-c", "\"$0\" \(query) > /dev/full", CLI.binary], executable: "/bin/sh")
+            #expect(r.status == 2, "\(query): output that cannot be written is an error, not silence")
+            #expect(r.stderr.contains("cannot write to standard output"))
+        }
     }
 }
 
