@@ -25,10 +25,10 @@ public struct SearchHit: Sendable, Codable {
 public final class CatalogueStore {
     /// Bumped whenever the schema changes; part of the cache key, so old caches are rebuilt.
     public static let schemaVersion = 1
-    /// Bumped whenever the coding of stored records changes (2: compact rule conditions; 3: rule examples in their own column; 4: kind selectors as text; 5: `$workload` kept as written, rule `fallback` and `unlessDefined`). Part of
+    /// Bumped whenever the coding of stored records changes (2: compact rule conditions; 3: rule examples in their own column; 4: kind selectors as text; 5: `$workload` kept as written, rule `fallback` and `unlessDefined`; 6: full-text constructs in platform order). Part of
     /// the cache key only: the content hash a report shows stays that of the catalogue's content,
     /// and builds with different record codings never take turns rebuilding one shared cache.
-    public static let recordFormat = 5
+    public static let recordFormat = 6
     /// The version of the catalogue format and content shipped with this release.
     public static let catalogueVersion = "2026.11.26"
 
@@ -144,8 +144,11 @@ public final class CatalogueStore {
                 try db.run("INSERT INTO sources VALUES (?, ?, ?, ?)",
                            [.text(point.id), .text(s.platform), .text(s.url), s.title.map { .text($0) } ?? .null])
             }
-            let behaviour = point.platforms.sorted { $0.key < $1.key }.map { "\($0.key.rawValue): \($0.value.behaviour) \($0.value.equivalent)" }
-            let constructs = point.platforms.values.flatMap(\.constructs)
+            // Platform order fixed: a Dictionary's order changes per process, and the snippet a
+            // search shows must not change each time the cache is rebuilt.
+            let platforms = point.platforms.sorted { $0.key < $1.key }
+            let behaviour = platforms.map { "\($0.key.rawValue): \($0.value.behaviour) \($0.value.equivalent)" }
+            let constructs = platforms.flatMap(\.value.constructs)
             try db.run("INSERT INTO points_fts VALUES (?, ?, ?, ?, ?, ?)",
                        [.text(point.id), .text(point.title), .text(point.summary + " " + point.impact + " " + point.mitigation),
                         .text(behaviour.joined(separator: "\n")), .text(constructs.joined(separator: "\n")),

@@ -102,11 +102,13 @@ public final class Catalogue: @unchecked Sendable {
 
     /// The catalogue compiled from `dataDirectories` (built-in first, then team catalogues),
     /// from the cache when it is fresh, else rebuilt into the cache. A corrupted cache is
-    /// rebuilt; an unwritable cache directory falls back to a temporary one.
-    public static func load(dataDirectories: [String], cacheDirectory: String = CatalogueLocation.cacheDirectory()) throws -> Catalogue {
+    /// rebuilt; an unwritable cache directory falls back to a temporary one. `rebuild`: ignore
+    /// the cached database even if it opens (damage the cheap probe did not reach, such as a
+    /// corrupted full-text block, shows only when a query touches it).
+    public static func load(dataDirectories: [String], cacheDirectory: String = CatalogueLocation.cacheDirectory(), rebuild: Bool = false) throws -> Catalogue {
         let key = fingerprint(of: dataDirectories)
         let path = cacheDirectory + "/catalogue-\(key.prefix(16)).sqlite"
-        if FileManager.default.fileExists(atPath: path) {
+        if !rebuild, FileManager.default.fileExists(atPath: path) {
             if let store = try? CatalogueStore(path: path), (try? store.probe()) != nil, let catalogue = try? Catalogue(store: store, buildIssues: [], rebuilt: false) {
                 return catalogue
             }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DivergenceCatalogue
 import DivergenceCore
 import DivergenceKit
 import DivergenceReports
@@ -31,15 +32,35 @@ struct CatalogueOptions: ParsableArguments {
         return [builtIn] + catalogueDirectories
     }
 
-    func load() throws -> Catalogue {
-        if let file = catalogueFile ?? ProcessInfo.processInfo.environment["DIVERGENCE_CATALOGUE"], !file.isEmpty {
+    /// The catalogue file named by `--catalogue` or `DIVERGENCE_CATALOGUE`, if any.
+    private var explicitFile: String? {
+        if let file = catalogueFile ?? ProcessInfo.processInfo.environment["DIVERGENCE_CATALOGUE"], !file.isEmpty { return file }
+        return nil
+    }
+
+    func load(rebuild: Bool = false) throws -> Catalogue {
+        if let file = explicitFile {
             return try Catalogue.open(file: file)
         }
-        let catalogue = try Catalogue.load(dataDirectories: try dataDirectories())
+        let catalogue = try Catalogue.load(dataDirectories: try dataDirectories(), rebuild: rebuild)
         if catalogue.rebuilt, !catalogue.buildIssues.isEmpty {
             Terminal.warn("the catalogue has \(catalogue.buildIssues.count) problem(s); run `divergence db validate` to see them")
         }
         return catalogue
+    }
+
+    /// Runs `body` on the catalogue; if the cached database turns out to be damaged where the
+    /// load-time probe did not look (SQLite reports SQLITE_CORRUPT or SQLITE_NOTADB), the cache is
+    /// rebuilt from `Data/` and `body` runs once more. A file the user named is never rebuilt:
+    /// its error is theirs to see.
+    func withCatalogue<T>(_ body: (Catalogue) throws -> T) throws -> T {
+        let catalogue = try load()
+        do {
+            return try body(catalogue)
+        } catch let error as SQLiteError where explicitFile == nil && [11, 26].contains(error.code & 0xFF) {
+            Terminal.warn("the cached catalogue database is damaged (\(error.message)); rebuilding it")
+            return try body(try load(rebuild: true))
+        }
     }
 }
 

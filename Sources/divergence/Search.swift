@@ -21,9 +21,8 @@ struct Search: ParsableCommand {
     }
 
     func run() throws {
-        let catalogue = try catalogueOptions.load()
         let query = text.joined(separator: " ")
-        let hits = try CatalogueQueries(catalogue: catalogue).search(query, domain: domain, limit: limit)
+        let hits = try catalogueOptions.withCatalogue { try CatalogueQueries(catalogue: $0).search(query, domain: domain, limit: limit) }
         if format == .json {
             struct Output: Encodable { var query: String; var results: [SearchResultView] }
             try Terminal.write(try Terminal.json(Output(query: query, results: hits)))

@@ -1,3 +1,4 @@
+import DivergenceCatalogue
 import Foundation
 import Testing
 
@@ -275,6 +276,28 @@ import Testing
         let r = try CLI.run(["search", "idle", "timeout"], environment: ["XDG_CACHE_HOME": cache + "/sub"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("load-balancing.idle-timeout"))
+    }
+
+    @Test func damagedSearchIndexInTheCacheIsRebuilt() throws {
+        let cache = CLI.temporary()
+        let first = try CLI.run(["search", "idle", "timeout"], environment: ["XDG_CACHE_HOME": cache])
+        #expect(first.status == 0)
+        let files = try FileManager.default.contentsOfDirectory(atPath: cache + "/divergence").filter { $0.hasSuffix(".sqlite") }
+        try #require(files.count == 1)
+        let file = cache + "/divergence/" + files[0]
+        // Damage only the full-text blocks: the database still opens and its rows still decode,
+        // so the failure shows first when a search reads the index.
+        let damage = { try SQLiteDatabase(path: file).execute("UPDATE points_fts_data SET block = X'00FF00FF00FF' WHERE id > 10") }
+        try damage()
+        let healed = try CLI.run(["search", "idle", "timeout"], environment: ["XDG_CACHE_HOME": cache])
+        #expect(healed.status == 0)
+        #expect(healed.stdout == first.stdout, "the rebuilt cache answers as before")
+        #expect(healed.stderr.contains("damaged"))
+        // A database the user names is never rewritten behind their back: its error is reported.
+        try damage()
+        let named = try CLI.run(["search", "idle", "timeout", "--catalogue", file], environment: ["XDG_CACHE_HOME": cache])
+        #expect(named.status == 3)
+        #expect(named.stderr.contains("malformed"))
     }
 
     @Test func reportFileIsReplacedWholeOrNotAtAll() throws {
