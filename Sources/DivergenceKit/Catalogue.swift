@@ -118,6 +118,7 @@ public final class Catalogue: @unchecked Sendable {
         let issues = CatalogueValidator.validate(source)
         do {
             let store = try CatalogueStore.build(source, at: path)
+            pruneCache(cacheDirectory, keeping: path)
             return try Catalogue(store: store, buildIssues: issues, rebuilt: true)
         } catch {
             // A read-only or broken cache directory: build into a private temporary file instead.
@@ -129,6 +130,26 @@ public final class Catalogue: @unchecked Sendable {
             } catch {
                 throw LoadError(description: "cannot build the catalogue database in \(cacheDirectory) or \(NSTemporaryDirectory()): \(error)")
             }
+        }
+    }
+
+    /// Every edit under `Data/` or a team catalogue leaves a new database in the cache, so after a
+    /// rebuild the oldest are removed: the newest `keep` stay (several catalogue combinations may
+    /// share one cache), and nothing written in the last hour is touched, so a concurrent run
+    /// never loses the database it is about to open. One open elsewhere stays readable (unlink).
+    static func pruneCache(_ directory: String, keeping current: String, keep: Int = 16, now: Date = Date()) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        var databases: [(path: String, modified: Date)] = []
+        for name in names where name.hasPrefix("catalogue-") && name.hasSuffix(".sqlite") {
+            let path = directory + "/" + name
+            guard path != current, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  attributes[.type] as? FileAttributeType == .typeRegular,
+                  let modified = attributes[.modificationDate] as? Date else { continue }
+            databases.append((path, modified))
+        }
+        let stale = databases.sorted { $0.modified > $1.modified }.dropFirst(max(keep - 1, 0))
+        for database in stale where now.timeIntervalSince(database.modified) > 3600 {
+            unlink(database.path)
         }
     }
 
