@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "DivergenceRulesTests", dependencies: ["DivergenceRules", "DivergenceManifests"]),
         .testTarget(name: "DivergenceCatalogueTests", dependencies: ["DivergenceCatalogue", "DivergenceKit", "DivergenceReports"]),
         .testTarget(name: "DivergenceKitTests", dependencies: ["DivergenceKit"]),
-        .testTarget(name: "DivergenceCLITests", dependencies: ["DivergenceKit", "DivergenceCatalogue", "divergence"]),
+        .testTarget(name: "DivergenceCLITests", dependencies: ["DivergenceKit", "DivergenceCatalogue", "divergence"], exclude: ["Golden", "Schemas"]),
     ],
     swiftLanguageModes: [.v6]
 )

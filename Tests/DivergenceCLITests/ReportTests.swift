@@ -40,7 +40,8 @@ import Testing
         let directory = CLI.temporary()
         let output = directory + "/report.sarif"
         _ = try CLI.run(["check", "Examples/aws", "Examples/gcp", "--to", "azure", "--output", output])
-        let schema = CLI.root + "/../shared/schemas/sarif-schema-2.1.0.json"
+        // The OASIS SARIF 2.1.0 schema as published at oasis-tcs/sarif-spec (Schemata/).
+        let schema = CLI.root + "/Tests/DivergenceCLITests/Schemas/sarif-schema-2.1.0.json"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))); print('valid')", output, schema]
