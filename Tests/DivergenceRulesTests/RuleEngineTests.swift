@@ -4,9 +4,7 @@ import DivergenceManifests
 import Testing
 
 @Suite struct RuleEngineTests {
-    func resource(_ text: String) -> LocatedResource {
-        ManifestLoader().load(text: text, file: "test.yaml").resources[0]
-    }
+    func resource(_ text: String) -> LocatedResource { RuleFixtures.resource(text) }
 
     func rule(_ id: String = "aws.test.rule", kinds: [String], _ condition: Condition) -> Rule {
         Rule(id: id, point: "test.point", owner: .platform(.aws), confidence: .high, message: "m",
@@ -14,7 +12,7 @@ import Testing
     }
 
     func field(_ path: String, key: KeyTest? = nil, _ value: ValueTest? = nil) -> Condition {
-        .field(path: try! FieldPath.parse(path), key: key, value: value)
+        RuleFixtures.field(path, key: key, value)
     }
 
     let deployment = """

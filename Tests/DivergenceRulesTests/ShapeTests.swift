@@ -6,9 +6,7 @@ import Testing
 /// Rules reach pod specs, keys and values wherever a kind keeps them: operators carry the same
 /// pod templates, node selectors and storage classes as Deployments do.
 @Suite struct ShapeTests {
-    func resource(_ text: String) -> LocatedResource {
-        ManifestLoader().load(text: text, file: "test.yaml").resources[0]
-    }
+    func resource(_ text: String) -> LocatedResource { RuleFixtures.resource(text) }
 
     func rule(_ id: String = "gcp.test.rule", kinds: [String], fallback: Bool = false, _ condition: Condition) -> Rule {
         // One point per rule: matches of one point on one resource are one construct.
@@ -17,7 +15,7 @@ import Testing
     }
 
     func field(_ path: String, key: KeyTest? = nil, _ value: ValueTest? = nil) -> Condition {
-        .field(path: try! FieldPath.parse(path), key: key, value: value)
+        RuleFixtures.field(path, key: key, value)
     }
 
     /// A RayCluster: one pod template for the head, one per worker group, none at `spec.template`.
