@@ -25,7 +25,10 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
         ),
-        .target(name: "DivergenceCatalogue", dependencies: ["DivergenceCore", "CSQLite", "Yams"]),
+        // Signal-safe clean-up of temporary files and bounded child processes (a signal handler
+        // and the child side of fork() may only make async-signal-safe calls: C, not Swift).
+        .target(name: "CProcessGuard"),
+        .target(name: "DivergenceCatalogue", dependencies: ["DivergenceCore", "CSQLite", "CProcessGuard", "Yams"]),
         .target(name: "DivergenceManifests", dependencies: ["DivergenceCore", "CLibYAML"]),
         .target(name: "DivergenceRules", dependencies: ["DivergenceCore"]),
         .target(name: "DivergenceReports", dependencies: ["DivergenceCore"]),
@@ -33,7 +36,7 @@ let package = Package(
             name: "DivergenceKit",
             dependencies: [
                 "DivergenceCore", "DivergenceCatalogue", "DivergenceManifests",
-                "DivergenceRules", "DivergenceReports", "Yams",
+                "DivergenceRules", "DivergenceReports", "CProcessGuard", "Yams",
             ]
         ),
         .executableTarget(

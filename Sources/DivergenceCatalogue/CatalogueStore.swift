@@ -1,4 +1,5 @@
 import DivergenceCore
+import CProcessGuard
 import Foundation
 
 /// Counts and identity of a compiled catalogue.
@@ -98,7 +99,12 @@ public final class CatalogueStore {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
-        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        // Removed on every way out, an interrupting SIGINT/SIGTERM/SIGHUP included.
+        let slot = pg_register_path(temporary)
+        defer {
+            try? FileManager.default.removeItem(atPath: temporary)
+            pg_forget_path(slot)
+        }
         do {
             let db = try SQLiteDatabase(path: temporary)
             try db.execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;")

@@ -22,6 +22,8 @@ public struct CheckOptions: Sendable {
     public var today = Configuration.today()
     /// Charts and overlays to render and check with the paths.
     public var renders: [RenderRequest] = []
+    /// Seconds a renderer (helm, kustomize) may run before it is stopped and its input fails.
+    public var renderTimeout: Double = Rendering.defaultTimeout
 
     public init(paths: [String], from: Platform? = nil, to: [Platform]) {
         self.paths = paths; self.from = from; self.to = to
@@ -92,13 +94,18 @@ public struct CheckRun: Sendable {
         // The parsed trees of every file were freed between the records that are kept; hand
         // those pages back before the report allocates its own (peak memory on large scans).
         FreedMemory.release()
-        scanned.errors = expandErrors + scanned.errors
+        // A folder the walk could not enter fails the run, unless the user excluded it: a glob
+        // that matches the folder or a file in it (`deep/**`) leaves it out on purpose.
+        let walkErrors = expandErrors.filter { error in
+            !(excludes.contains { $0.matches(error.file) || $0.matches(error.file + "/x") })
+        }
+        scanned.errors = walkErrors + scanned.errors
         if !ignored.isEmpty {
             scanned.skipped.append(SkippedInput(file: ignored.sorted().first!, reason: "\(ignored.count) file(s) ignored by .gitignore (first shown)"))
         }
         scanned.skipped += hints.value
         for request in options.renders {
-            var rendered = scan(Rendering.load(request, with: loader))
+            var rendered = scan(Rendering.load(request, with: loader, timeout: options.renderTimeout))
             if let early { rendered.assess(with: early, targets: options.to) }
             scanned.append(rendered)
         }

@@ -19,7 +19,14 @@ public enum RenderRequest: Sendable, Hashable {
 /// Runs the renderers and loads their output; findings in Helm output point at the chart's
 /// template files through the `# Source:` comments helm writes.
 public enum Rendering {
-    public static func load(_ request: RenderRequest, with loader: ManifestLoader) -> ManifestSet {
+    /// Two minutes: a large chart renders in seconds; past this the renderer is waiting on
+    /// something (a remote base, a hung plugin) that a check should not wait for.
+    public static let defaultTimeout: Double = 120
+
+    /// Runs the renderer for `request` within `timeout` seconds and at most the loader's file
+    /// size of output, and loads what it wrote.
+    public static func load(_ request: RenderRequest, with loader: ManifestLoader, timeout: Double = defaultTimeout) -> ManifestSet {
+        let limits = (timeout: timeout, maxOutput: loader.maxFileBytes)
         var failed = ManifestSet()
         let output: Executable.Output
         do {
@@ -29,19 +36,19 @@ public enum Rendering {
                     failed.errors.append(InputError(file: chart, message: "--helm needs the `helm` command, which is not installed (or not on PATH); install Helm, or render yourself: `helm template \(chart) | divergence check - --to …`"))
                     return failed
                 }
-                output = try Executable.run(helm, ["template", chart] + values.flatMap { ["-f", $0] })
+                output = try Executable.run(helm, ["template", chart] + values.flatMap { ["-f", $0] }, timeout: limits.timeout, maxOutput: limits.maxOutput)
             case .kustomize(let directory):
                 if let kustomize = Executable.find("kustomize") {
-                    output = try Executable.run(kustomize, ["build", directory])
+                    output = try Executable.run(kustomize, ["build", directory], timeout: limits.timeout, maxOutput: limits.maxOutput)
                 } else if let kubectl = Executable.find("kubectl") {
-                    output = try Executable.run(kubectl, ["kustomize", directory])
+                    output = try Executable.run(kubectl, ["kustomize", directory], timeout: limits.timeout, maxOutput: limits.maxOutput)
                 } else {
                     failed.errors.append(InputError(file: directory, message: "--kustomize needs `kustomize` or `kubectl`, and neither is installed (or on PATH); install one, or build yourself: `kustomize build \(directory) | divergence check - --to …`"))
                     return failed
                 }
             }
         } catch {
-            failed.errors.append(InputError(file: request.label, message: "cannot run the renderer: \(error)"))
+            failed.errors.append(InputError(file: request.label, message: "not rendered: \(error)"))
             return failed
         }
         guard output.status == 0 else {

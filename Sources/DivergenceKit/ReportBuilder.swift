@@ -46,7 +46,11 @@ extension CheckRun {
         let applied = Suppressions(ignore: options.ignore, baseline: options.baseline, today: options.today).apply(to: findings)
         findings = applied.findings
         suppressed += applied.suppressed
-        let warnings = applied.warnings, baselined = applied.baselined, fixed = applied.fixed
+        var warnings = applied.warnings
+        let baselined = applied.baselined, fixed = applied.fixed
+        for resource in scanned.resources where Assessor.unreasonedWildcard(in: resource) {
+            warnings.append("\(resource.file):\(resource.location.line): \(resource.ref) has `\(Assessor.ignoreAnnotation): \"*\"` without `\(Assessor.ignoreReasonAnnotation)`; a wildcard ignore suppresses nothing until it says why")
+        }
 
         // Workloads are grouped on another core while the other summaries are made here.
         let grouped = Pending { [facts = scanned.facts, findings] in

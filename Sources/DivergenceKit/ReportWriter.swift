@@ -1,3 +1,4 @@
+import CProcessGuard
 import Foundation
 
 /// Writes a report so that no reader ever sees half of it: a temporary file in the same
@@ -10,17 +11,20 @@ public enum ReportWriter {
     /// Writes through `body` into a temporary file in the same directory, then renames it into
     /// place; on any error the temporary file is removed and the old report stays.
     public static func write(to path: String, body: (FileHandle) throws -> Void) throws {
-        // A device or a pipe (`/dev/stdout`, a FIFO) is written as it is: renaming a file over it
-        // would replace the device with a regular file.
+        // Only regular files: renaming over a device or a pipe (`/dev/null`, a FIFO) would
+        // replace it with a file, and writing into one is not a report on disk. Standard output
+        // is named `-`, which the caller handles. A symbolic link is refused too: followed, a
+        // link planted in a scanned tree would aim the report at any file (`/etc/…`); replaced,
+        // `/dev/stdout` would become a file.
         var info = stat()
         if lstat(path, &info) == 0 {
             let type = info.st_mode & S_IFMT
             if type == S_IFDIR { throw WriteError(description: "\(path) is a directory") }
-            if type == S_IFCHR || type == S_IFIFO || type == S_IFSOCK {
-                guard let handle = FileHandle(forWritingAtPath: path) else { throw WriteError(description: "cannot open \(path) for writing") }
-                defer { try? handle.close() }
-                try body(handle)
-                return
+            if type == S_IFLNK {
+                throw WriteError(description: "\(path) is a symbolic link; name the file itself, or use `-` for standard output")
+            }
+            if type != S_IFREG {
+                throw WriteError(description: "\(path) is not a regular file (a device, pipe or socket); write to a file, or use `-` for standard output")
             }
         }
         let url = URL(fileURLWithPath: path)
@@ -30,6 +34,9 @@ public enum ReportWriter {
               let handle = FileHandle(forWritingAtPath: temporary) else {
             throw WriteError(description: "cannot create a file in \(directory)")
         }
+        // Removed by the signal handler if the run is interrupted before the rename.
+        let slot = pg_register_path(temporary)
+        defer { pg_forget_path(slot) }
         do {
             try body(handle)
             try handle.close()

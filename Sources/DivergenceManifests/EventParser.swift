@@ -7,6 +7,9 @@ struct YAMLProblem: Error {
     var message: String
     /// The stream is not valid YAML at all (as opposed to one bad document).
     var syntax = false
+    /// A mapping or list written as a key: valid YAML that no Kubernetes object (JSON, string
+    /// keys only) can hold, and what an unrendered `name: {{ .Values.name }}` parses as.
+    var nonStringKey = false
 }
 
 /// Builds `ManifestNode` documents straight from libyaml's events: one pass, an explicit stack
@@ -48,6 +51,8 @@ struct EventParser {
         var keyIndex: [String: Int]?
         var merged = false
         var duplicate: (key: String, line: Int, first: Int)?
+        /// The line of the first key that is a mapping or a list.
+        var nonStringKey: Int?
         /// Nodes this collection expands to, for the alias budget.
         var size = 1
 
@@ -151,6 +156,7 @@ struct EventParser {
                         }
                     }
                 } else {
+                    if keyText == nil, stack[top].nonStringKey == nil { stack[top].nonStringKey = node.location.line }
                     let key = keyText ?? "\(node.value)"
                     if stack[top].duplicate == nil, let first = stack[top].line(of: key) {
                         stack[top].duplicate = (key, node.location.line, first)
@@ -209,6 +215,11 @@ struct EventParser {
                 guard problem == nil, let frame = stack.popLast() else { continue }
                 if let duplicate = frame.duplicate {
                     problem = YAMLProblem(line: duplicate.line, message: "duplicate key '\(duplicate.key.prefix(80))' (first at line \(duplicate.first)); Kubernetes rejects such a document, so it is not analysed")
+                    stack.removeAll()
+                    continue
+                }
+                if let line = frame.nonStringKey {
+                    problem = YAMLProblem(line: line, message: "a mapping or list used as a key; Kubernetes objects have only string keys, so the document is not analysed", nonStringKey: true)
                     stack.removeAll()
                     continue
                 }

@@ -99,32 +99,61 @@ public struct ManifestLoader: Sendable {
         var inode: UInt64
     }
 
+    /// Why a path could not be read, in words (a path past the system limit says so: the file
+    /// exists but no system call can reach it, so it must be moved or excluded).
+    static func describe(errno code: Int32, reading what: String) -> String {
+        switch code {
+        case ENAMETOOLONG: "path longer than the system allows (\(PATH_MAX) bytes, or a name over 255); this \(what) is not checked: shorten the path or exclude it"
+        case ELOOP: "too many levels of symbolic links; this \(what) is not checked"
+        case EACCES, EPERM: "cannot read \(what): permission denied"
+        case ENOENT: "no such file or directory"
+        default: "cannot read \(what): \(String(cString: strerror(code)))"
+        }
+    }
+
     /// Walks with `readdir`: the entry type comes with the name, so only symbolic links (and
     /// file systems that do not give a type) cost a `stat` — not every file of a large tree.
     private func walk(directory: String, into files: inout [String], errors: inout [InputError], visited: inout Set<DirectoryIdentity>) {
         var info = stat()
-        guard stat(directory, &info) == 0, visited.insert(DirectoryIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else { return }
-        guard let handle = opendir(directory) else {
-            errors.append(InputError(file: directory, message: "cannot read directory: permission denied or not readable"))
+        guard FileSystemPath.withPath(directory, { stat($0, &info) }) == 0 else {
+            errors.append(InputError(file: directory, message: Self.describe(errno: errno, reading: "directory")))
             return
         }
-        var entries: [(name: String, type: UInt8)] = []
+        guard visited.insert(DirectoryIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))).inserted else { return }
+        guard let handle = FileSystemPath.withPath(directory, { opendir($0) }) else {
+            errors.append(InputError(file: directory, message: Self.describe(errno: errno, reading: "directory")))
+            return
+        }
+        var entries: [(name: String, type: UInt8, raw: [UInt8]?)] = []
+        let parentRaw = FileSystemPath.bytes(of: directory)
+        let parentRecorded = parentRaw != Array(directory.utf8)
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            let (name, raw) = withUnsafeBytes(of: entry.pointee.d_name) { buffer in
+                let bytes = UnsafeRawBufferPointer(rebasing: buffer.prefix { $0 != 0 })
+                let (text, escaped) = FileSystemPath.printable(bytes)
+                return (text, escaped ? Array(bytes) : nil)
             }
             guard !name.hasPrefix(".") else { continue }
-            entries.append((name, entry.pointee.d_type))
+            entries.append((name, entry.pointee.d_type, raw))
         }
         closedir(handle)
         entries.sort { $0.name < $1.name }
-        for (name, type) in entries {
+        for (name, type, raw) in entries {
             let child = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            if raw != nil || parentRecorded {
+                // A name that is not UTF-8 (or inside a folder whose name is not): keep its bytes.
+                let separator: [UInt8] = parentRaw.last == 0x2F ? [] : [0x2F]
+                FileSystemPath.record(printable: child, raw: parentRaw + separator + (raw ?? Array(name.utf8)))
+            }
             var isDirectory = type == UInt8(DT_DIR)
             var isFile = type == UInt8(DT_REG)
             if type == UInt8(DT_LNK) || type == UInt8(DT_UNKNOWN) {
                 var target = stat()
-                guard stat(child, &target) == 0 else { continue }  // a dangling link
+                guard FileSystemPath.withPath(child, { stat($0, &target) }) == 0 else {
+                    // A dangling link names nothing to check; any other failure hides a file.
+                    if errno != ENOENT { errors.append(InputError(file: child, message: Self.describe(errno: errno, reading: "file"))) }
+                    continue
+                }
                 isDirectory = (target.st_mode & S_IFMT) == S_IFDIR
                 isFile = !isDirectory
             }
@@ -178,7 +207,7 @@ public struct ManifestLoader: Sendable {
             let contents: FileContents
             if file == "-" {
                 // Standard input is read up to one byte past the limit (`standardInput`): more is too large.
-                contents = stdin().map { $0.count > limit ? .tooLarge($0.count) : .bytes(Array($0)) } ?? .unreadable
+                contents = stdin().map { $0.count > limit ? .tooLarge($0.count) : .bytes(Array($0)) } ?? .unreadable("cannot read standard input")
             } else {
                 contents = Self.read(file, limit: limit)
             }
@@ -191,10 +220,10 @@ public struct ManifestLoader: Sendable {
                 // Named or found but not analysed: an error, so the run fails closed (exit 2).
                 skipped.errors = [InputError(file: file, message: "larger than \(limit / 1024 / 1024) MB (\(size / 1024 / 1024) MB); not analysed")]
                 slots.set(index, transform(skipped))
-            case .unreadable:
+            case .unreadable(let reason):
                 var failed = ManifestSet()
                 failed.files = 1
-                failed.errors = [InputError(file: file, message: "cannot read file (permission denied or not a regular file)")]
+                failed.errors = [InputError(file: file, message: reason)]
                 slots.set(index, transform(failed))
             }
         }
@@ -202,7 +231,7 @@ public struct ManifestLoader: Sendable {
     }
 
     enum FileContents {
-        case bytes([UInt8]), tooLarge(Int), unreadable
+        case bytes([UInt8]), tooLarge(Int), unreadable(String)
     }
 
     /// A regular file's bytes with one open, one fstat and as few reads as its size needs.
@@ -219,11 +248,14 @@ public struct ManifestLoader: Sendable {
 
     static func read(_ path: String, limit: Int) -> FileContents {
         // Non-blocking, so a FIFO named as an argument is refused instead of waited on.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return .unreadable }
+        let fd = FileSystemPath.withPath(path) { open($0, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }
+        guard fd >= 0 else { return .unreadable(Self.describe(errno: errno, reading: "file")) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return .unreadable }
+        guard fstat(fd, &info) == 0 else { return .unreadable(Self.describe(errno: errno, reading: "file")) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            return .unreadable(info.st_mode & S_IFMT == S_IFIFO ? "a named pipe (FIFO), not a regular file; not read" : "not a regular file (a device or socket); not read")
+        }
         let size = Int(info.st_size)
         if size > limit { return .tooLarge(size) }
         var bytes = [UInt8](repeating: 0, count: size)
@@ -231,7 +263,7 @@ public struct ManifestLoader: Sendable {
         while done < size {
             let n = bytes.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + done, size - done) }
             if n < 0, errno == EINTR { continue }
-            if n < 0 { return .unreadable }
+            if n < 0 { return .unreadable(Self.describe(errno: errno, reading: "file")) }
             if n == 0 { break }  // the file shrank while being read: keep what was there
             done += n
         }
@@ -281,6 +313,11 @@ public struct ManifestLoader: Sendable {
             case .problem(let problem) where problem.syntax && ByteSearch.contains(bytes, Self.templateOpen):
                 result.errors.append(InputError(file: file, line: problem.line,
                     message: "looks like an unrendered template ({{ … }}) and is not valid YAML, not analysed: render it first (`helm template`) and pipe the output in, or exclude it"))
+            case .problem(let problem) where problem.nonStringKey && ByteSearch.contains(bytes, Self.templateOpen):
+                // `name: {{ .Values.name }}` is valid YAML: a flow mapping whose key is a flow mapping.
+                result.errors.append(InputError(file: file, line: problem.line,
+                    message: "unrendered template ({{ … }} read as a YAML mapping), not analysed: render it first (`divergence check --helm CHART`, or `helm template CHART | divergence check - --to …`) or exclude it"))
+                index += 1
             case .problem(let problem):
                 // One bad document (an alias bomb, deep nesting, duplicate keys) does not lose the others.
                 result.errors.append(InputError(file: file, line: problem.line, message: problem.message))

@@ -147,8 +147,21 @@ public struct Assessor: Sendable {
         guard let annotations = resource.root["metadata"]?["annotations"],
               let ids = annotations[ignoreAnnotation]?.scalar else { return nil }
         let listed = ids.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard listed.contains(finding.ruleId) || listed.contains(finding.divergenceId) || listed.contains("*") else { return nil }
-        return annotations[ignoreReasonAnnotation]?.scalar ?? "(no reason given)"
+        let reason = annotations[ignoreReasonAnnotation]?.scalar.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        if listed.contains(finding.ruleId) || listed.contains(finding.divergenceId) { return reason ?? "(no reason given)" }
+        // `*` hides every finding of the resource, critical ones included: only with a reason
+        // (`unreasonedWildcard` names the resources where it was refused).
+        if listed.contains("*"), let reason { return "\(reason) (ignore: *)" }
+        return nil
+    }
+
+    /// Whether `resource` asks to ignore everything (`divergence.dev/ignore: "*"`) without
+    /// saying why: such a wildcard suppresses nothing, and the report warns about it.
+    public static func unreasonedWildcard(in resource: LocatedResource) -> Bool {
+        guard let annotations = resource.root["metadata"]?["annotations"],
+              let ids = annotations[ignoreAnnotation]?.scalar,
+              ids.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == "*" }) else { return false }
+        return annotations[ignoreReasonAnnotation]?.scalar.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty } ?? true
     }
 
     /// Everything a rule's findings share for one target; computed once per rule, not per

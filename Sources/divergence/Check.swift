@@ -44,6 +44,9 @@ struct Check: ParsableCommand {
     @Option(help: "Build this Kustomize directory (kustomize build, or kubectl kustomize) and check the result. Repeatable.")
     var kustomize: [String] = []
 
+    @Option(name: .customLong("render-timeout"), help: "Seconds --helm and --kustomize may run before the renderer is stopped and the input fails (default 120).")
+    var renderTimeout: Double = Rendering.defaultTimeout
+
     @Flag(name: .customLong("no-gitignore"), help: "Check files even when git ignores them.")
     var noGitIgnore = false
 
@@ -78,6 +81,7 @@ struct Check: ParsableCommand {
         if paths.isEmpty && helm.isEmpty && kustomize.isEmpty {
             throw ValidationError("give at least one PATH (a file, a directory or - for standard input), --helm CHART or --kustomize DIR")
         }
+        if !(renderTimeout > 0 && renderTimeout <= 3600) { throw ValidationError("--render-timeout takes seconds between 0 and 3600") }
         if !values.isEmpty && helm.isEmpty { throw ValidationError("--values goes with --helm") }
         if let to, Set(to).count != to.count { throw ValidationError("--to lists a platform twice") }
     }
@@ -127,6 +131,7 @@ struct Check: ParsableCommand {
         options.ignore = configuration.ignore
         options.baseline = baselineFile
         options.honourGitIgnore = !noGitIgnore
+        options.renderTimeout = renderTimeout
         options.renders = helm.map { .helm(chart: $0, values: values) } + kustomize.map { .kustomize(directory: $0) }
         let progressLine = ProgressLine.make(quiet: quiet)
         var onProgress: (@Sendable (CheckRun.Progress) -> Void)?
@@ -144,34 +149,20 @@ struct Check: ParsableCommand {
             writeFailed = true
             return true
         }
-        if outputs.isEmpty {
+        for output in outputs where output != "-" && !isScanned(output) {
+            let outputFormat = Self.format(forPath: output) ?? format
             do {
-                if format == .json {
-                    // Streamed: a large report is never held whole in memory.
-                    try JSONReportRenderer().stream(report) { bytes in try withData(bytes) { try FileHandle.standardOutput.write(contentsOf: $0) } }
-                } else {
-                    try Terminal.write(try render(report, as: format, toTerminal: true))
-                }
-            } catch {
-                Terminal.error("cannot write the report to standard output: \(error.localizedDescription)")
-                writeFailed = true
-            }
-        } else {
-            for output in outputs where !isScanned(output) {
-                let outputFormat = Self.format(forPath: output) ?? format
-                do {
-                    if outputFormat == .json {
-                        try ReportWriter.write(to: output) { handle in
-                            try JSONReportRenderer().stream(report) { bytes in try withData(bytes) { try handle.write(contentsOf: $0) } }
-                        }
-                    } else {
-                        try ReportWriter.write(try render(report, as: outputFormat, toTerminal: false), to: output)
+                if outputFormat == .json {
+                    try ReportWriter.write(to: output) { handle in
+                        try JSONReportRenderer().stream(report) { bytes in try withData(bytes) { try handle.write(contentsOf: $0) } }
                     }
-                    if !quiet { FileHandle.standardError.write(Data("wrote \(outputFormat.rawValue) report to \(output)\n".utf8)) }
-                } catch {
-                    Terminal.error("cannot write \(output): \(error)")
-                    writeFailed = true
+                } else {
+                    try ReportWriter.write(try render(report, as: outputFormat, toTerminal: false), to: output)
                 }
+                if !quiet { FileHandle.standardError.write(Data("wrote \(outputFormat.rawValue) report to \(output)\n".utf8)) }
+            } catch {
+                Terminal.error("cannot write \(output): \(error)")
+                writeFailed = true
             }
         }
         if let writeBaseline, !isScanned(writeBaseline) {
@@ -183,12 +174,29 @@ struct Check: ParsableCommand {
                 writeFailed = true
             }
         }
+        // Standard output last: a reader that stops early (`| head`) ends the process, and
+        // the files asked for are already in place.
+        var stdoutFailed = false
+        if outputs.isEmpty || outputs.contains("-") {
+            do {
+                if format == .json {
+                    // Streamed: a large report is never held whole in memory.
+                    try JSONReportRenderer().stream(report) { bytes in try bytes.withUnsafeBytes { try Terminal.write(bytes: $0) } }
+                } else {
+                    try Terminal.write(try render(report, as: format, toTerminal: outputs.isEmpty))
+                }
+            } catch {
+                Terminal.error("the report did not reach standard output: \(error)")
+                stdoutFailed = true
+            }
+        }
         if !quiet {
             for warning in report.coverage.warnings { Terminal.warn(warning) }
             for e in report.coverage.errors {
                 Terminal.error("\(e.file)\(e.line.map { ":\($0)" } ?? ""): \(e.message)")
             }
         }
+        if stdoutFailed { throw ExitCode(ExitStatus.internalError) }
         if writeFailed || !report.coverage.errors.isEmpty { throw ExitCode(ExitStatus.usage) }
         if report.findings.contains(where: { $0.severity >= failOn }) { throw ExitCode(ExitStatus.findings) }
     }

@@ -22,11 +22,14 @@ struct Divergence: ParsableCommand {
 
     /// Maps ArgumentParser's exit codes onto the documented ones (usage errors are 2, not 64).
     static func main() {
+        Executable.installSignalCleanup()
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let output as OutputError {
+            FileHandle.standardError.write(Data(TerminalText.safe("error: \(output)\n").utf8))
+            Foundation.exit(ExitStatus.internalError)
         } catch let usage as UsageError {
-            // A usage or output error of a query command (a full disk on standard output): exit 2.
             FileHandle.standardError.write(Data(TerminalText.safe("error: \(usage)\n").utf8))
             Foundation.exit(ExitStatus.usage)
         } catch {
@@ -54,6 +57,12 @@ enum ExitStatus {
     static let findings: Int32 = 1
     static let usage: Int32 = 2
     static let internalError: Int32 = 3
+}
+
+/// Standard output could not be written (a full disk, a closed descriptor): the run's answer
+/// never reached its reader, so it must not look like success. Exit code 3.
+struct OutputError: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// A usage, configuration or input error: reported on stderr, exit code 2.

@@ -93,13 +93,20 @@ enum Terminal {
         FileHandle.standardError.write(Data(TerminalText.safe("error: \(message)\n").utf8))
     }
 
-    /// Writes to standard output; a failed write (a full disk, a closed pipe) is an error the
-    /// caller reports, never a crash.
+    /// Writes to standard output; a failed write (a full disk, a closed pipe) is an
+    /// `OutputError` (exit 3 with a message), never a crash and never a silent success.
     static func write(_ text: String) throws {
-        do {
-            try FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
-        } catch {
-            throw UsageError(description: "cannot write to standard output: \(error.localizedDescription)")
+        var text = text
+        try text.withUTF8 { try write(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    static func write(bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + done, bytes.count - done)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw OutputError(description: "cannot write to standard output: \(String(cString: strerror(errno)))") }
+            done += n
         }
     }
 

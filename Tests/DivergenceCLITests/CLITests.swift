@@ -155,61 +155,6 @@ enum CLI {
     }
 }
 
-/// Where reports go: never over a scanned manifest, a device stays a device, a failed write is an
-/// error with exit code 2 and never a crash.
-@Suite(.serialized) struct OutputPathTests {
-    @Test func aReportNeverReplacesAScannedManifest() throws {
-        let dir = CLI.temporary()
-        let manifest = dir + "/in.yaml"
-        try String(contentsOfFile: CLI.root + "/Examples/aws/shop.yaml", encoding: .utf8).write(toFile: manifest, atomically: true, encoding: .utf8)
-        let before = try String(contentsOfFile: manifest, encoding: .utf8)
-        for flag in ["--output", "--write-baseline"] {
-            let r = try CLI.run(["check", dir, "--from", "aws", "--to", "azure", flag, manifest, "--quiet"])
-            #expect(r.status == 2)
-            #expect(r.stderr.contains("refusing to write"))
-            #expect(try String(contentsOfFile: manifest, encoding: .utf8) == before)
-        }
-    }
-
-    @Test func aDeviceStaysADeviceAndAFullDiskIsAnError() throws {
-        let r = try CLI.run(["check", "Examples/aws", "--from", "aws", "--to", "azure", "--output", "/dev/null", "--quiet"])
-        #expect(r.status == 1)
-        var info = stat()
-        #expect(stat("/dev/null", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR)
-        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
-        let full = try CLI.run(["-c", "\"$0\" check Examples/aws --from aws --to azure > /dev/full", CLI.binary], executable: "/bin/sh")
-        #expect(full.status == 2, "a failed write to standard output exits 2: \(full.stderr)")
-        #expect(full.stderr.contains("cannot write the report"))
-        for query in ["search idle timeout", "show load-balancing.idle-timeout", "topics", "rules"] {
-            let r = try CLI.run(["-c", "\"$0\" \(query) > /dev/full", CLI.binary], executable: "/bin/sh")
-            #expect(r.status == 2, "\(query): output that cannot be written is an error, not silence")
-            #expect(r.stderr.contains("cannot write to standard output"))
-        }
-    }
-}
-
-/// Input that never ends, or never starts, cannot hold a check.
-@Suite(.serialized) struct BoundedInputTests {
-    @Test func endlessStandardInputIsTooLarge() throws {
-        let start = Date()
-        let r = try CLI.run(["-c", "yes | \"$0\" check - --to azure", CLI.binary], executable: "/bin/sh")
-        #expect(r.status == 2)
-        #expect(r.stderr.contains("larger than 16 MB"))
-        #expect(Date().timeIntervalSince(start) < 60)
-    }
-
-    @Test func aFIFONamedAsAnArgumentIsRefusedNotWaitedOn() throws {
-        let dir = CLI.temporary()
-        let fifo = dir + "/pipe.yaml"
-        guard mkfifo(fifo, 0o600) == 0 else { return }
-        let start = Date()
-        let r = try CLI.run(["check", fifo, "--to", "azure"])
-        #expect(r.status == 2)
-        #expect(r.stderr.contains("not a regular file"))
-        #expect(Date().timeIntervalSince(start) < 60)
-    }
-}
-
 @Suite(.serialized) struct QueryCommandTests {
     @Test func topicsTextListsDomainsThenPoints() throws {
         let all = try CLI.run(["topics"])
