@@ -8,7 +8,7 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public var line: Int
     public var message: String
 
-    public var description: String { "\(file):\(line): \(message)" }
+    public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 
 /// An accepted finding, by id, optionally narrowed to paths and resources, with a reason and an

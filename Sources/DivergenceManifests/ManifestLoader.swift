@@ -330,7 +330,46 @@ public struct ManifestLoader: Sendable {
                 expand(document: node, file: file, index: index, renderedFrom: source.map { ($0.source, $0.line) }, marks: marks, into: &result)
             }
         }
+        result.skipped = Self.aggregated(result.skipped, file: file, reason: \.reason) { first, more, cause in
+            SkippedInput(file: file, line: first.line, reason: "and \(more) more document(s) skipped for the same reason: \(cause)")
+        }
+        result.errors = Self.aggregated(result.errors, file: file, reason: \.message) { first, more, cause in
+            InputError(file: file, line: first.line, message: "and \(more) more document(s) not analysed for the same reason: \(cause)")
+        }
         return result
+    }
+
+    /// Entries of one cause listed before the rest are counted in one line: a file of 100,000
+    /// documents without `kind` is one cause, not a 10 MB report.
+    static let maxListedPerCause = 10
+
+    /// Keeps the first `maxListedPerCause` entries of each cause (the reason with document
+    /// numbers and lines taken out) and replaces the rest with one summary entry.
+    static func aggregated<Entry>(_ entries: [Entry], file: String, reason: (Entry) -> String,
+                                  summary: (_ first: Entry, _ more: Int, _ cause: String) -> Entry) -> [Entry] {
+        guard entries.count > maxListedPerCause else { return entries }
+        func cause(_ text: String) -> String {
+            text.replacingOccurrences(of: #"\b(document|line|item)s? [0-9]+\b"#, with: "$1 …", options: .regularExpression)
+                .replacingOccurrences(of: #"\(first at line [0-9]+\)"#, with: "", options: .regularExpression)
+        }
+        var counts: [String: Int] = [:]
+        var omitted: [String: (first: Entry, count: Int)] = [:]
+        var order: [String] = []
+        var kept: [Entry] = []
+        for entry in entries {
+            let key = cause(reason(entry))
+            counts[key, default: 0] += 1
+            if counts[key]! <= maxListedPerCause {
+                kept.append(entry)
+            } else if let seen = omitted[key] {
+                omitted[key] = (seen.first, seen.count + 1)
+            } else {
+                omitted[key] = (entry, 1)
+                order.append(key)
+            }
+        }
+        for key in order { kept.append(summary(omitted[key]!.first, omitted[key]!.count, key)) }
+        return kept
     }
 
     /// Turns one parsed document into resources, expanding `kind: List`.

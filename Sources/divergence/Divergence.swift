@@ -13,7 +13,7 @@ struct Divergence: ParsableCommand {
           0  done; no finding at or above --fail-on
           1  findings at or above --fail-on
           2  usage, configuration or input error (reports are still written for what could be read)
-          3  internal error
+          3  internal error, or standard output could not be written
         """,
         version: CheckRun.toolVersion,
         subcommands: [Check.self, Topics.self, Show.self, Search.self, Compare.self, Rules.self, DB.self, ConfigCommand.self],

@@ -180,6 +180,27 @@ import Testing
         #expect(items.errors.first?.message.contains("100001 items") == true)
     }
 
+    @Test func repeatedReasonsAreCountedInOneLine() {
+        let text = (0..<500).map { "a: \($0)" }.joined(separator: "\n---\n")
+        let set = loader.load(text: text, file: "values.yaml")
+        #expect(set.skipped.count == 11, "ten listed, the rest in one line")
+        #expect(set.skipped.last?.reason.hasPrefix("and 490 more document(s) skipped for the same reason") == true)
+        let duplicates = (0..<50).map { _ in "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b" }.joined(separator: "\n---\n")
+        let errors = loader.load(text: duplicates, file: "dup.yaml").errors
+        #expect(errors.count == 11 && errors.last?.message.contains("40 more document(s) not analysed") == true, "errors stay errors, counted")
+    }
+
+    @Test func aMappingUsedAsAKeyIsNotAKubernetesObject() {
+        // `{{ .Values.name }}` parses as a flow mapping whose key is a flow mapping.
+        let template = loader.load(text: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n", file: "cm.yaml")
+        #expect(template.resources.isEmpty)
+        #expect(template.errors.first?.line == 4 && template.errors.first?.message.contains("unrendered template") == true)
+        let complex = loader.load(text: "apiVersion: v1\nkind: ConfigMap\ndata:\n  ? [a, b]\n  : c\n", file: "complex.yaml")
+        #expect(complex.errors.first?.message.contains("a mapping or list used as a key") == true)
+        let quoted = loader.load(text: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \"{{ .Values.name }}\"\n", file: "quoted.yaml")
+        #expect(quoted.resources.count == 1, "a placeholder inside a string is a value, not a mapping")
+    }
+
     @Test func emptyAndBinaryFilesAreSkipped() {
         #expect(loader.load(data: Data(), file: "empty.yaml").skipped.first?.reason == "empty file")
         #expect(loader.load(data: Data([0x7f, 0x45, 0x00, 0x01]), file: "bin.yaml").errors.first?.message.contains("binary") == true)

@@ -1,10 +1,20 @@
-// libFuzzer entry point: each input is one manifest file's bytes. It runs the whole `check`
-// pipeline on it (loader, rule engine, unassessed detector, assessor, risk model, workload
-// grouping) for a couple of source/target pairs and renders every report format, so a crash
-// anywhere between the bytes and the rendered report is found.
+// libFuzzer entry point. `DIVERGENCE_FUZZ_TARGET` picks what an input is:
 //
+// - `manifest` (default): one manifest file's bytes. The whole `check` pipeline runs on it
+//   (loader, rule engine, unassessed detector, assessor, risk model, workload grouping) for a
+//   couple of source/target pairs and every report format is rendered.
+// - `config`: a `.divergence.yaml`, read as `check` reads it (every accepted value is then used
+//   to build the options of a run).
+// - `baseline`: a `--baseline` file, loaded and applied to a report.
+// - `catalogue`: one file of a team catalogue; the first byte says where it goes (a points file,
+//   a rules file or the unassessed prefixes), the rest is its text. The catalogue is read,
+//   validated, compiled to SQLite, reopened and documented, as `db validate` and `--catalogue`
+//   do with a team's directory.
+//
+// A crash anywhere between the bytes and the output is found; errors are expected answers.
 // Build and run: Scripts/fuzz SECONDS (see the script for the flags).
 
+import DivergenceCatalogue
 import DivergenceCore
 import DivergenceKit
 import DivergenceManifests
@@ -67,13 +77,93 @@ public func fuzzMain(
     _ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
 ) -> CInt {
     _ = checkRun  // load the catalogue before the first input, outside any input's time and leak check
+    _ = sampleReport
     var argc = argc
     var argv = argv
     return LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzz(data, size) }
 }
 
+/// What an input is, from `DIVERGENCE_FUZZ_TARGET`.
+private let target = ProcessInfo.processInfo.environment["DIVERGENCE_FUZZ_TARGET"] ?? "manifest"
+
+/// A private scratch directory for readers that take a file name (config, baseline, catalogue).
+private let scratch: String = {
+    let path = NSTemporaryDirectory() + "divergence-fuzz-\(ProcessInfo.processInfo.processIdentifier)"
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}()
+
+/// One small report to apply baselines to: the shipped AWS example assessed for Azure.
+private let sampleReport: (CheckReport, ManifestSet) = {
+    let run = checkRun
+    let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Examples/aws/shop.yaml")
+    let manifests = run.loader.load(data: (try? Data(contentsOf: example)) ?? Data(), file: "Examples/aws/shop.yaml")
+    return (run.assess(manifests, options: CheckOptions(paths: [], from: .aws, to: [.azure])), manifests)
+}()
+
+private func write(_ data: Data, to path: String) {
+    try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    guard FileManager.default.createFile(atPath: path, contents: data) else { fatalError("fuzz: cannot write \(path)") }
+}
+
+private func fuzzConfiguration(_ bytes: Data) {
+    let file = scratch + "/.divergence.yaml"
+    write(bytes, to: file)
+    guard let configuration = try? Configuration.load(file: file) else { return }
+    // What was accepted must be usable: build a run's options from it and apply its ignores.
+    var options = CheckOptions(paths: [], from: configuration.from, to: configuration.to.isEmpty ? [.azure] : configuration.to)
+    options.exclude = configuration.exclude
+    options.ignore = configuration.ignore
+    let report = checkRun.assess(sampleReport.1, options: options)
+    _ = try? JSONReportRenderer().render(report)
+    _ = configuration.exclude.map { $0.matches("Examples/aws/shop.yaml") }
+}
+
+private func fuzzBaseline(_ bytes: Data) {
+    let file = scratch + "/baseline.json"
+    write(bytes, to: file)
+    guard let baseline = try? Baseline.load(file: file) else { return }
+    var options = CheckOptions(paths: [], from: .aws, to: [.azure])
+    options.baseline = baseline
+    let report = checkRun.assess(sampleReport.1, options: options)
+    _ = try? TextReportRenderer(color: false, width: 80).render(report)
+    _ = try? SARIFReportRenderer().render(report)
+}
+
+private func fuzzCatalogue(_ bytes: Data) {
+    let root = scratch + "/team"
+    try? FileManager.default.removeItem(atPath: root)
+    let places = ["catalogue/team/points.yaml", "rules/team/rules.yaml", "unassessed.yaml"]
+    let place = places[Int(bytes.first ?? 0) % places.count]
+    write(bytes.dropFirst(), to: root + "/" + place)
+    let source = CatalogueSource.read(directories: [root])
+    let issues = CatalogueValidator.validate(source)
+    _ = issues.map(\.description)
+    guard !source.points.isEmpty || !source.rules.isEmpty else { return }
+    _ = CatalogueDocument.render(points: source.points, rules: source.rules)
+    let database = scratch + "/team.sqlite"
+    do {
+        try CatalogueStore.build(source, at: database)
+        let catalogue = try Catalogue.open(file: database)
+        _ = catalogue.points; _ = catalogue.rules; _ = catalogue.prefixes
+        if issues.isEmpty, let run = try? CheckRun(catalogue: catalogue) {
+            _ = run.assess(sampleReport.1, options: CheckOptions(paths: [], from: nil, to: [.aws, .azure, .gcp]))
+        }
+    } catch {
+        // A catalogue the validator passed must compile; one it refused may fail with an error.
+        if issues.isEmpty { fatalError("a catalogue that passed validation did not compile: \(error)") }
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    switch target {
+    case "config": fuzzConfiguration(Data(bytes: data, count: size)); return 0
+    case "baseline": fuzzBaseline(Data(bytes: data, count: size)); return 0
+    case "catalogue": fuzzCatalogue(Data(bytes: data, count: size)); return 0
+    default: break
+    }
     let run = checkRun
     let bytes = Data(bytes: data, count: size)
     // The run's own loader: it carries the engine's literal scanner, fed as documents are parsed.
