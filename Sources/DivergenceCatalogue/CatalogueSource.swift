@@ -194,11 +194,19 @@ struct NodeReader {
                     issue(key, "\(context): unknown platform '\(key.string ?? "?")' (expected aws, azure, gcp or local)")
                     continue
                 }
-                checkKeys(value, allowed: ["behaviour", "constructs", "equivalent"], context: "\(context) platform \(name)")
+                checkKeys(value, allowed: ["behaviour", "constructs", "equivalent", "outsideManifests"], context: "\(context) platform \(name)")
+                var outside: [OutsideConstruct] = []
+                for item in value["outsideManifests"]?.sequence ?? [] {
+                    checkKeys(item, allowed: ["construct", "why"], context: "\(context) platform \(name) outsideManifests")
+                    let construct = string(item, "construct", context: "\(context) outsideManifests") ?? ""
+                    let why = string(item, "why", context: "\(context) outsideManifests \(construct)") ?? ""
+                    outside.append(OutsideConstruct(construct: construct, why: why))
+                }
                 platforms[platform] = PlatformBehaviour(
                     behaviour: string(value, "behaviour", context: "\(context) platform \(name)") ?? "",
                     constructs: strings(value, "constructs", context: "\(context) platform \(name)"),
-                    equivalent: string(value, "equivalent", required: false, context: "\(context) platform \(name)") ?? "")
+                    equivalent: string(value, "equivalent", required: false, context: "\(context) platform \(name)") ?? "",
+                    outsideManifests: outside)
             }
         } else {
             issue(node, "\(context) is missing 'platforms'")
@@ -221,12 +229,13 @@ struct NodeReader {
         }
         var sources: [SourceReference] = []
         for s in node["sources"]?.sequence ?? [] {
-            checkKeys(s, allowed: ["platform", "url", "title"], context: "\(context) source")
+            checkKeys(s, allowed: ["platform", "url", "title", "checked", "revision"], context: "\(context) source")
             guard let url = s["url"]?.string else {
                 issue(s, "\(context): a source needs a 'url'")
                 continue
             }
-            sources.append(SourceReference(platform: s["platform"]?.string ?? "", url: url, title: s["title"]?.string))
+            sources.append(SourceReference(platform: s["platform"]?.string ?? "", url: url, title: s["title"]?.string,
+                                           checked: s["checked"]?.string, revision: s["revision"]?.string))
         }
         var deprecations: [Deprecation] = []
         for d in node["deprecations"]?.sequence ?? [] {

@@ -29,7 +29,7 @@ public final class CatalogueStore {
     /// Bumped whenever the coding of stored records changes (2: compact rule conditions; 3: rule examples in their own column; 4: kind selectors as text; 5: `$workload` kept as written, rule `fallback` and `unlessDefined`; 6: full-text constructs in platform order). Part of
     /// the cache key only: the content hash a report shows stays that of the catalogue's content,
     /// and builds with different record codings never take turns rebuilding one shared cache.
-    public static let recordFormat = 6
+    public static let recordFormat = 7
     /// The version of the catalogue format and content shipped with this release.
     public static let catalogueVersion = "2026.11.26"
 

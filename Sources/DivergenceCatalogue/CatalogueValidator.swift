@@ -63,4 +63,72 @@ public enum CatalogueValidator {
         }
         return issues
     }
+
+    static let revisionPattern = try! NSRegularExpression(pattern: "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{7,40}:[^\\s]+$")
+
+    /// Provenance and prose-to-rule checks: every source says when it was read (`checked`), a
+    /// `revision` names `owner/repo@commit:path`, and every construct a platform lists is shown
+    /// by a fire example of one of the point's rules, or sits under `outsideManifests` with why.
+    public static func provenance(_ source: CatalogueSource) -> [CatalogueIssue] {
+        var issues: [CatalogueIssue] = []
+        var rulesByPoint: [String: [Rule]] = [:]
+        for rule in source.rules { rulesByPoint[rule.point, default: []].append(rule) }
+        for point in source.points {
+            let root = source.pointRoots[point.id] ?? source.roots.first ?? ""
+            let file = root.isEmpty ? point.file : root + "/" + point.file
+            func add(_ message: String) { issues.append(CatalogueIssue(file: file, line: 1, message: "point \(point.id): \(message)")) }
+            for s in point.sources {
+                if let checked = s.checked {
+                    if !matches(datePattern, checked) { add("source \(s.url): checked must be a date YYYY-MM-DD") }
+                } else {
+                    add("source \(s.url) has no 'checked' date (the day the page was read against this point)")
+                }
+                if let revision = s.revision, !matches(revisionPattern, revision) {
+                    add("source \(s.url): revision must look like owner/repo@<commit>:<path>")
+                }
+            }
+            let examples = (rulesByPoint[point.id] ?? []).flatMap { rule in
+                rule.examples.fire.map { (rule.owner, $0.replacingOccurrences(of: "\u{2193}", with: "")) }
+            }
+            for (platform, side) in point.platforms.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                for construct in side.constructs {
+                    let anchors = Self.anchors(of: construct)
+                    if anchors.isEmpty {
+                        add("\(platform.rawValue) construct '\(construct)' names no manifest key or value; write its manifest form, or move it to outsideManifests with why")
+                        continue
+                    }
+                    let shown = examples.contains { owner, text in
+                        (owner == .platform(platform) || owner == .neutral || platform == .local) && anchors.contains { text.contains($0) }
+                    }
+                    if !shown {
+                        add("\(platform.rawValue) construct '\(construct)' is not shown by a fire example of any rule of this point; add a rule, or move it to outsideManifests with why")
+                    }
+                }
+                for outside in side.outsideManifests where outside.why.trimmingCharacters(in: .whitespaces).isEmpty {
+                    add("\(platform.rawValue) outsideManifests '\(outside.construct)' needs a 'why'")
+                }
+            }
+        }
+        return issues
+    }
+
+    /// The parts of a construct a manifest would contain: tokens with a dot or a slash (keys,
+    /// annotation names, hosts, provisioners, API groups), wildcards and `<placeholders>` taken out.
+    static func anchors(of construct: String) -> [String] {
+        var result: [String] = []
+        var text = construct
+        while let open = text.firstIndex(of: "<"), let close = text[open...].firstIndex(of: ">") {
+            text.replaceSubrange(open...close, with: " ")
+        }
+        let separators = CharacterSet(charactersIn: " \t\n,;:=()[]{}'\"`|")
+        for raw in text.components(separatedBy: separators) {
+            let pieces = raw.split(separator: "*").map(String.init)
+            for piece in pieces {
+                let token = piece.trimmingCharacters(in: CharacterSet(charactersIn: ".-/"))
+                guard token.count >= 4, token.contains(".") || token.contains("/") else { continue }
+                result.append(token)
+            }
+        }
+        return result
+    }
 }

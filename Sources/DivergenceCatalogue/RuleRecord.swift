@@ -115,8 +115,12 @@ public enum PointRecord {
         for i in stride(from: 0, to: flat.count, by: 2) {
             guard case .string(let name) = flat[i], let platform = Platform(rawValue: name) else { throw Fail(description: "platforms: bad key") }
             let b = try flat[i + 1].object("behaviour")
+            let outside = try b.array("outsideManifests").map { value -> OutsideConstruct in
+                let c = try value.object("outside construct")
+                return OutsideConstruct(construct: try c.string("construct"), why: try c.string("why"))
+            }
             platforms[platform] = PlatformBehaviour(behaviour: try b.string("behaviour"), constructs: try strings(b.array("constructs")),
-                                                    equivalent: try b.string("equivalent"))
+                                                    equivalent: try b.string("equivalent"), outsideManifests: outside)
         }
         let pairs = try o.array("pairs").map { value -> PairAssessment in
             let p = try value.object("pair")
@@ -129,7 +133,8 @@ public enum PointRecord {
         }
         let sources = try o.array("sources").map { value -> SourceReference in
             let s = try value.object("source")
-            return SourceReference(platform: try s.string("platform"), url: try s.string("url"), title: try s.optionalString("title"))
+            return SourceReference(platform: try s.string("platform"), url: try s.string("url"), title: try s.optionalString("title"),
+                                   checked: try s.optionalString("checked"), revision: try s.optionalString("revision"))
         }
         let deprecations = try o.array("deprecations").map { value -> Deprecation in
             let d = try value.object("deprecation")

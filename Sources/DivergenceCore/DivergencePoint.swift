@@ -42,11 +42,15 @@ public struct DivergencePoint: Sendable, Codable, Hashable {
 /// How one platform behaves for a divergence point.
 public struct PlatformBehaviour: Sendable, Codable, Hashable {
     public var behaviour: String
+    /// Constructs written in manifests; each has a rule of the point that fires on it.
     public var constructs: [String]
     public var equivalent: String
+    /// Constructs with no manifest form, each with why.
+    public var outsideManifests: [OutsideConstruct]
 
-    public init(behaviour: String, constructs: [String] = [], equivalent: String = "") {
+    public init(behaviour: String, constructs: [String] = [], equivalent: String = "", outsideManifests: [OutsideConstruct] = []) {
         self.behaviour = behaviour; self.constructs = constructs; self.equivalent = equivalent
+        self.outsideManifests = outsideManifests
     }
 }
 
@@ -71,9 +75,25 @@ public struct SourceReference: Sendable, Codable, Hashable {
     public var platform: String
     public var url: String
     public var title: String?
+    /// The day this page was last read against the point (`YYYY-MM-DD`).
+    public var checked: String?
+    /// Where the page's text lives in a public repository, and the commit read:
+    /// `owner/repo@<commit>:<path>`, so a later change can be found mechanically.
+    public var revision: String?
 
-    public init(platform: String, url: String, title: String? = nil) {
-        self.platform = platform; self.url = url; self.title = title
+    public init(platform: String, url: String, title: String? = nil, checked: String? = nil, revision: String? = nil) {
+        self.platform = platform; self.url = url; self.title = title; self.checked = checked; self.revision = revision
+    }
+}
+
+/// A construct a point names that has no form in a manifest (a cloud resource, a console
+/// setting, an account limit), with why: the catalogue's rules cannot find it in YAML.
+public struct OutsideConstruct: Sendable, Codable, Hashable {
+    public var construct: String
+    public var why: String
+
+    public init(construct: String, why: String) {
+        self.construct = construct; self.why = why
     }
 }
 

@@ -80,12 +80,15 @@ struct DB: ParsableCommand {
             abstract: "Lint the catalogue sources and run every rule's examples; exit 2 on any problem.")
 
         @Option(help: "text or json") var format: QueryFormat = .text
+        @Flag(help: "Also check provenance: a checked date on every source, and every construct shown by a rule or listed outside manifests.")
+        var provenance = false
         @OptionGroup var catalogueOptions: CatalogueOptions
 
         func run() throws {
             let directories = try catalogueOptions.dataDirectories()
             let source = CatalogueSource.read(directories: directories)
             var issues = CatalogueValidator.validate(source)
+            if provenance { issues += CatalogueValidator.provenance(source) }
             let points = Dictionary(source.points.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             issues += ExampleVerifier.verify(rules: source.rules, points: points)
             if format == .json {
