@@ -354,7 +354,7 @@ import Testing
             type: LoadBalancer
         """
         var resources = scanning.load(text: text, file: "list.yaml").resources
-        for directory in [TestSupport.root + "/Examples"] + (TestSupport.corpus.map { [$0] } ?? []) {
+        for directory in [TestSupport.root + "/Examples", TestSupport.corpus] {
             resources += scanning.load(paths: [directory]).resources
         }
         // Every rule's firing examples too: they cover every family the catalogue knows.

@@ -5,11 +5,11 @@ import Foundation
 import Testing
 import Yams
 
-/// Recall over the hand-labelled real manifests named by `DIVERGENCE_CORPUS` (run with
-/// `Scripts/corpus-recall`): every labelled
+/// Recall over the hand-labelled real manifests of `Tests/Fixtures/real-manifests` (or the
+/// folder `DIVERGENCE_CORPUS` names, `Scripts/corpus-recall DIR`): every labelled
 /// construct must be found in its domain on its resource, and pinned to its key's line (the
 /// finding's own line, or one of its related locations when one finding lists sibling keys).
-@Suite(.enabled(if: TestSupport.corpus != nil, "set DIVERGENCE_CORPUS to the labelled corpus")) struct CorpusRecallTests {
+@Suite struct CorpusRecallTests {
     struct Label {
         var file: String
         var cloud: String
@@ -28,7 +28,7 @@ import Yams
     }
 
     static func labels() throws -> (labels: [Label], neutral: [String], files: [String: String]) {
-        let text = try String(contentsOfFile: TestSupport.corpus! + "/labels.yaml", encoding: .utf8)
+        let text = try String(contentsOfFile: TestSupport.corpus + "/labels.yaml", encoding: .utf8)
         let root = try Yams.load(yaml: text) as! [String: Any]
         var labels: [Label] = []
         var neutral: [String] = []
@@ -80,7 +80,7 @@ import Yams
         for (index, file) in Set(labels.map(\.file)).union(neutral).sorted().enumerated() {
             // A neutral name: the corpus names reveal the cloud.
             let copy = directory + "/input-\(index).yaml"
-            try FileManager.default.copyItem(atPath: TestSupport.corpus! + "/" + file, toPath: copy)
+            try FileManager.default.copyItem(atPath: TestSupport.corpus + "/" + file, toPath: copy)
             let cloud = clouds[file] ?? ""
             let targets: [Platform] = cloud.isEmpty ? Platform.clouds : [targetFor[cloud]!]
             let report = run.run(CheckOptions(paths: [copy], to: targets))

@@ -7,10 +7,10 @@ enum TestSupport {
     /// The package root (Tests/DivergenceKitTests/TestSupport.swift → ../..).
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     static let dataDirectory = root + "/Data"
-    /// The labelled corpus of real manifests, when `DIVERGENCE_CORPUS` names it. It lives outside
-    /// the repository, so the tests that measure against it run only on request
-    /// (`Scripts/corpus-recall`); the suite itself reads only what is in the repository.
-    static let corpus: String? = ProcessInfo.processInfo.environment["DIVERGENCE_CORPUS"].flatMap { $0.isEmpty ? nil : $0 }
+    /// The labelled corpus of real manifests: the copy in `Tests/Fixtures/real-manifests` (with
+    /// its sources and licences), or another labelled folder named by `DIVERGENCE_CORPUS`.
+    static let corpus: String = ProcessInfo.processInfo.environment["DIVERGENCE_CORPUS"].flatMap { $0.isEmpty ? nil : $0 }
+        ?? root + "/Tests/Fixtures/real-manifests"
 
     /// The built-in catalogue, compiled once into a private cache directory.
     static let catalogue: Catalogue = {
