@@ -113,19 +113,43 @@ public enum CatalogueValidator {
     }
 
     /// The parts of a construct a manifest would contain: tokens with a dot or a slash (keys,
-    /// annotation names, hosts, provisioners, API groups), wildcards and `<placeholders>` taken out.
+    /// annotation names, hosts, provisioners, API groups), environment variable names and ARN
+    /// prefixes, wildcards and `<placeholders>` taken out.
     static func anchors(of construct: String) -> [String] {
         var result: [String] = []
         var text = construct
         while let open = text.firstIndex(of: "<"), let close = text[open...].firstIndex(of: ">") {
             text.replaceSubrange(open...close, with: " ")
         }
+        // `spec.type: LoadBalancer` is written nested in YAML: `type: LoadBalancer` is what an
+        // example shows. A bare field path shows as its last key (`loadBalancerSourceRanges:`),
+        // when that key is specific enough to tell.
+        if let pair = text.range(of: #"^\s*[A-Za-z0-9_./\[\]"-]+\s*:\s*[^\s:]*\s*$"#, options: .regularExpression) {
+            let parts = text[pair].split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let key = parts[0].split(separator: ".").last.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "[]\"")) } ?? parts[0]
+            let value = parts.count > 1 ? parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) : ""
+            if !value.isEmpty {
+                result += ["\(key): \(value)", "\(key): \"\(value)\"", "\(key): '\(value)'"]
+            } else if key.count >= 6 {
+                result.append(key + ":")
+            }
+        }
+        for path in text.split(separator: " ") where path.range(of: #"^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)+$"#, options: .regularExpression) != nil {
+            if let last = path.split(separator: ".").last, last.count >= 6 { result.append(last + ":") }
+        }
+        // ARNs: `arn:aws:iam::…` is one token to a manifest, not words around colons.
+        if let arn = text.range(of: #"arn:aws[a-z-]*:[a-z0-9-]+:"#, options: .regularExpression) {
+            result.append(String(text[arn]))
+        }
         let separators = CharacterSet(charactersIn: " \t\n,;:=()[]{}'\"`|")
         for raw in text.components(separatedBy: separators) {
             let pieces = raw.split(separator: "*").map(String.init)
             for piece in pieces {
                 let token = piece.trimmingCharacters(in: CharacterSet(charactersIn: ".-/"))
-                guard token.count >= 4, token.contains(".") || token.contains("/") else { continue }
+                // Keys, hosts, groups and provisioners carry a dot or a slash; environment
+                // variable names are UPPER_SNAKE_CASE (AWS_REGION, AZURE_CLIENT_ID).
+                let envName = token.count >= 4 && token.contains("_") && token.allSatisfy { $0.isUppercase || $0.isNumber || $0 == "_" }
+                guard envName || (token.count >= 4 && (token.contains(".") || token.contains("/"))) else { continue }
                 result.append(token)
             }
         }

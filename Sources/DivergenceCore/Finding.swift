@@ -72,8 +72,12 @@ public struct RelatedLocation: Sendable, Codable, Hashable {
 }
 
 /// Overall migration-risk level derived from a score.
-public enum RiskLevel: String, Sendable, Codable, CaseIterable {
+public enum RiskLevel: String, Sendable, Codable, CaseIterable, Comparable {
     case low, moderate, high, critical
+
+    public static func < (a: RiskLevel, b: RiskLevel) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
 
     /// Thresholds are documented in docs/risk-model.md.
     public init(score: Int) {

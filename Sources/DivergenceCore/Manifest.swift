@@ -40,6 +40,38 @@ public struct ManifestNode: Sendable, Hashable {
         self.value = value; self.location = location
     }
 
+    /// The value in one short line for a report: a scalar as it is (`""` when empty), a
+    /// mapping or list in flow style (`{team: a, env: b}`), cut at `limit` characters.
+    public func compactText(limit: Int = 80) -> String {
+        var out = ""
+        func add(_ node: ManifestNode) {
+            guard out.count <= limit else { return }
+            switch node.value {
+            case .scalar(let text):
+                out += text.isEmpty ? "\"\"" : (text.contains(where: \.isNewline) ? String(text.prefix { !$0.isNewline }) + " …" : text)
+            case .mapping(let entries):
+                out += "{"
+                for (i, entry) in entries.enumerated() {
+                    if out.count > limit { break }
+                    if i > 0 { out += ", " }
+                    out += entry.key + ": "
+                    add(entry.value)
+                }
+                out += "}"
+            case .sequence(let items):
+                out += "["
+                for (i, item) in items.enumerated() {
+                    if out.count > limit { break }
+                    if i > 0 { out += ", " }
+                    add(item)
+                }
+                out += "]"
+            }
+        }
+        add(self)
+        return out.count > limit ? String(out.prefix(limit)) + "…" : out
+    }
+
     public var scalar: String? {
         if case .scalar(let s) = value { return s }
         return nil
@@ -77,6 +109,21 @@ public struct ManifestNode: Sendable, Hashable {
 public enum PathStep: Sendable, Hashable {
     case key(String)
     case index(Int)
+}
+
+/// A file and line a built resource's line came from.
+public struct SourceLine: Sendable, Hashable {
+    public var file: String
+    public var line: Int
+    public init(file: String, line: Int) { self.file = file; self.line = line }
+}
+
+/// Where the lines of a resource built from other files came from (Kustomize): each line's
+/// source, and the resource's own place in its origin file for a line no source writes.
+public struct SourceLines: Sendable, Hashable {
+    public var lines: [Int: SourceLine]
+    public var fallback: SourceLine
+    public init(lines: [Int: SourceLine], fallback: SourceLine) { self.lines = lines; self.fallback = fallback }
 }
 
 /// Identifies a Kubernetes object for people and reports.
@@ -135,6 +182,8 @@ public struct LocatedResource: Sendable, Hashable {
     /// The literals its document was found to hold as it was parsed (see `LiteralScanner`);
     /// `nil` when it was parsed without a scanner.
     public var literalMarks: LiteralMarks?
+    /// For a resource built by Kustomize: the source file and line of each of its lines.
+    public var sourceLines: SourceLines?
 
     public init(ref: ResourceRef, file: String, document: Int, location: SourceLocation,
                 kindLocation: SourceLocation, root: ManifestNode, renderedFrom: String? = nil, renderedLineOffset: Int = 0,
@@ -168,6 +217,10 @@ public struct LocatedResource: Sendable, Hashable {
     /// Where a finding on this resource should say it is: the template for rendered Helm
     /// output (line within the rendered document), else the file and line as read.
     public func reportedLocation(line: Int) -> (file: String, line: Int) {
+        if let sourceLines {
+            let source = sourceLines.lines[line] ?? sourceLines.fallback
+            return (source.file, source.line)
+        }
         guard let renderedFrom else { return (file, line) }
         return (renderedFrom, max(1, line - renderedLineOffset))
     }

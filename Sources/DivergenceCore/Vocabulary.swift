@@ -18,6 +18,21 @@ public enum Platform: String, Sendable, Codable, CaseIterable, Comparable {
     public static func < (lhs: Platform, rhs: Platform) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
+
+    /// A platform by its name or the name of its Kubernetes service, as people type them:
+    /// `aws`/`eks`, `azure`/`aks`, `gcp`/`gke`, `local`/`minikube`/`kind` (any case).
+    public init?(named name: String) {
+        switch name.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "aws", "eks": self = .aws
+        case "azure", "aks": self = .azure
+        case "gcp", "gke": self = .gcp
+        case "local", "minikube", "kind": self = .local
+        default: return nil
+        }
+    }
+
+    /// The names `init(named:)` accepts, for error messages.
+    public static let acceptedNames = "aws (eks), azure (aks), gcp (gke), local (minikube, kind)"
 }
 
 /// Who owns a construct a rule detects: one platform, or nobody (a portable-looking construct

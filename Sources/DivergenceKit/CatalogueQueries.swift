@@ -40,11 +40,41 @@ public struct CatalogueQueries {
             .sorted { ($1.severity, $1.equivalence, $0.id) < ($0.severity, $0.equivalence, $1.id) }
     }
 
-    /// Point ids close to a mistyped one.
+    /// Point ids close to a mistyped one: a small edit distance to the whole id or to its slug,
+    /// or a shared word of four letters or more. Nothing rather than unrelated ids.
     public func suggest(_ id: String) -> [String] {
         let lowered = id.lowercased()
-        let parts = lowered.split(whereSeparator: { $0 == "." || $0 == "-" }).map(String.init)
+        // Words of the slug only: a domain name shared by twenty points tells none of them apart.
+        let typedSlug = lowered.contains(".") ? String(lowered.split(separator: ".", maxSplits: 1).last ?? "") : lowered
+        let words = Set(typedSlug.split(whereSeparator: { $0 == "-" || $0 == "_" || $0 == "." }).map(String.init).filter { $0.count >= 4 })
         let ids = (try? catalogue.store.pointIndex().map(\.id)) ?? []
-        return ids.filter { key in parts.contains { !$0.isEmpty && key.contains($0) } }.sorted().prefix(5).map { $0 }
+        var scored: [(distance: Int, id: String)] = []
+        for candidate in ids {
+            let slug = String(candidate.split(separator: ".", maxSplits: 1).last ?? Substring(candidate))
+            let distance = min(Self.distance(lowered, candidate), Self.distance(lowered, slug))
+            let close = distance <= max(2, lowered.count / 4)
+            let candidateWords = Set(slug.split(separator: "-").map(String.init))
+            if close || !words.isDisjoint(with: candidateWords) { scored.append((close ? distance : 100 - words.intersection(candidateWords).count, candidate)) }
+        }
+        // Near spellings alone when there are any; otherwise ids sharing a word.
+        let near = scored.filter { $0.distance < 100 }
+        return (near.isEmpty ? scored : near).sorted { ($0.distance, $0.id) < ($1.distance, $1.id) }.prefix(5).map(\.id)
+    }
+
+    /// Levenshtein distance, over at most 200 characters of each (ids are short).
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8.prefix(200)), b = Array(b.utf8.prefix(200))
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
     }
 }

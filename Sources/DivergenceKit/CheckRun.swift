@@ -195,6 +195,9 @@ public struct ScannedManifests: Sendable {
     public var errors: [InputError] = []
     /// Image rewrites of the Kustomizations read (`images:` with `newName`).
     public var imageRewrites = ImageRewrites()
+    /// Constructs found per owning platform, counted before early assessment lets the matches
+    /// go: what the source is inferred from, and what a given `--from` is checked against.
+    public var owners: [Platform: Int] = [:]
 
     public init() {}
 
@@ -254,9 +257,18 @@ public struct ScannedManifests: Sendable {
 
     /// Turns the matches into findings for each target and lets the matches go.
     mutating func assess(with assessor: Assessor, targets: [Platform]) {
+        countOwners()
         assessed = targets.map { assessor.assess(matches: matches, unassessed: unassessed, target: $0) }
         matches = []
         unassessed = []
+    }
+
+    /// Adds the owners of the matches and unassessed constructs still held to `owners`.
+    mutating func countOwners() {
+        for match in matches {
+            if case .platform(let p) = match.rule.owner { owners[p, default: 0] += 1 }
+        }
+        for construct in unassessed { owners[construct.platform, default: 0] += 1 }
     }
 
     mutating func append(_ other: ScannedManifests) {
@@ -281,6 +293,7 @@ public struct ScannedManifests: Sendable {
         skipped += other.skipped
         errors += other.errors
         imageRewrites.append(other.imageRewrites)
+        owners.merge(other.owners, uniquingKeysWith: +)
     }
 }
 

@@ -135,14 +135,14 @@ public struct Configuration: Sendable {
             config.origins[key] = origin(keyNode)
             switch key {
             case "from":
-                guard let p = Platform(rawValue: value.string ?? "") else {
-                    throw fail(value, "'from' must be one of \(Platform.allCases.map(\.rawValue).joined(separator: ", "))")
+                guard let p = Platform(named: value.string ?? "") else {
+                    throw fail(value, "'from' must be one of \(Platform.acceptedNames)")
                 }
                 config.from = p
             case "to":
                 let names = value.sequence.map { $0.compactMap(\.string) } ?? (value.string ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 config.to = try names.map { name in
-                    guard let p = Platform(rawValue: name) else { throw fail(value, "'to' has unknown platform '\(name)' (valid: \(Platform.allCases.map(\.rawValue).joined(separator: ", ")))") }
+                    guard let p = Platform(named: name) else { throw fail(value, "'to' has unknown platform '\(name)' (valid: \(Platform.acceptedNames))") }
                     return p
                 }
                 if config.to.isEmpty { throw fail(value, "'to' needs at least one platform") }

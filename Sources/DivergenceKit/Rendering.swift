@@ -29,6 +29,8 @@ public enum Rendering {
         let limits = (timeout: timeout, maxOutput: loader.maxFileBytes)
         var failed = ManifestSet()
         let output: Executable.Output
+        var wrapper: String?
+        defer { if let wrapper { try? FileManager.default.removeItem(atPath: wrapper) } }
         do {
             switch request {
             case .helm(let chart, let values):
@@ -38,10 +40,19 @@ public enum Rendering {
                 }
                 output = try Executable.run(helm, ["template", chart] + values.flatMap { ["-f", $0] }, timeout: limits.timeout, maxOutput: limits.maxOutput)
             case .kustomize(let directory):
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                    failed.errors.append(InputError(file: directory, message: "--kustomize needs a directory holding a kustomization.yaml"))
+                    return failed
+                }
+                // Built through a wrapper that asks for origin annotations, so findings point at
+                // the base or patch file that wrote each value (`KustomizeOrigins`).
+                let built = try KustomizeOrigins.wrapper(for: directory)
+                wrapper = built
                 if let kustomize = Executable.find("kustomize") {
-                    output = try Executable.run(kustomize, ["build", directory], timeout: limits.timeout, maxOutput: limits.maxOutput)
+                    output = try Executable.run(kustomize, ["build", built], timeout: limits.timeout, maxOutput: limits.maxOutput)
                 } else if let kubectl = Executable.find("kubectl") {
-                    output = try Executable.run(kubectl, ["kustomize", directory], timeout: limits.timeout, maxOutput: limits.maxOutput)
+                    output = try Executable.run(kubectl, ["kustomize", built], timeout: limits.timeout, maxOutput: limits.maxOutput)
                 } else {
                     failed.errors.append(InputError(file: directory, message: "--kustomize needs `kustomize` or `kubectl`, and neither is installed (or on PATH); install one, or build yourself: `kustomize build \(directory) | divergence check - --to …`"))
                     return failed
@@ -52,11 +63,13 @@ public enum Rendering {
             return failed
         }
         guard output.status == 0 else {
-            let detail = output.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").prefix(5).joined(separator: " / ")
+            var detail = output.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").prefix(5).joined(separator: " / ")
+            if let wrapper { detail = detail.replacingOccurrences(of: wrapper + "/", with: "").replacingOccurrences(of: wrapper, with: "") }
             failed.errors.append(InputError(file: request.label, message: "rendering failed (exit \(output.status)): \(detail)"))
             return failed
         }
         var set = loader.load(text: output.stdout, file: request.label)
+        if let wrapper { KustomizeOrigins.apply(to: &set, wrapper: wrapper, loader: loader) }
         if case .helm(let chart, _) = request {
             // `# Source: mychart/templates/x.yaml` is relative to the chart's parent directory.
             let url = URL(fileURLWithPath: chart)

@@ -15,7 +15,9 @@ extension CheckRun {
 
     /// `grouping`, when given, is the grouping of `scanned.facts` already under way.
     func report(_ scanned: consuming ScannedManifests, options: CheckOptions, grouping: Pending<WorkloadGrouping.Grouped>?) -> CheckReport {
-        let (from, inferred, reason) = Self.source(given: options.from, matches: scanned.matches, unassessed: scanned.unassessed)
+        scanned.countOwners()
+        let owners = scanned.owners
+        let (from, inferred, reason) = Self.source(given: options.from, owners: owners)
         var assessments: [TargetAssessment] = []
         if let early = scanned.assessed, early.count == options.to.count {
             let inOrder = scanned.assessedInOrder
@@ -47,14 +49,15 @@ extension CheckRun {
         findings = applied.findings
         suppressed += applied.suppressed
         var warnings = applied.warnings
+        let direction = Self.directionWarning(given: options.from, owners: owners)
         let baselined = applied.baselined, fixed = applied.fixed
         for resource in scanned.resources where Assessor.unreasonedWildcard(in: resource) {
             warnings.append("\(resource.file):\(resource.location.line): \(resource.ref) has `\(Assessor.ignoreAnnotation): \"*\"` without `\(Assessor.ignoreReasonAnnotation)`; a wildcard ignore suppresses nothing until it says why")
         }
 
         // Workloads are grouped on another core while the other summaries are made here.
-        let grouped = Pending { [facts = scanned.facts, findings] in
-            Self.workloads(grouping?.value ?? WorkloadGrouping.Grouped(facts: facts), findings: findings)
+        let grouped = Pending { [facts = scanned.facts, findings, targets = options.to] in
+            Self.workloads(grouping?.value ?? WorkloadGrouping.Grouped(facts: facts), findings: findings, targets: targets)
         }
         // Summaries group finding indices, never copies of findings: a finding is large and a
         // big repository has a hundred thousand of them.
@@ -72,13 +75,17 @@ extension CheckRun {
         let bySeverity = Dictionary(uniqueKeysWithValues: zip(Severity.allCases.map(\.rawValue), severityCounts))
         var byDomain: [String: CheckReport.DomainSummary] = [:]
         for (domain, group) in Dictionary(grouping: findings.indices, by: { findings[$0].domain }) {
-            byDomain[domain.rawValue] = .init(findings: group.count, score: Self.score(group, in: findings), effort: Self.effort(group, in: findings))
+            // Per target, then the worst: targets are alternatives.
+            let perTarget = Dictionary(grouping: group, by: { findings[$0].target }).values
+            byDomain[domain.rawValue] = .init(findings: group.count, score: perTarget.map { Self.score($0, in: findings) }.max() ?? 0,
+                                              effort: perTarget.map { Self.effort($0, in: findings) }.max() ?? 0)
         }
-        let score = RiskModel.aggregate(findings.map(\.score))
+        // Targets are alternatives: the overall figures are the worst target's, never a sum.
+        let score = ranked.map(\.score).max() ?? 0
         var summary = CheckReport.Summary(
             score: score, level: RiskLevel(score: score), files: scanned.files, documents: scanned.documents,
             resources: scanned.resources.count, findings: findings.count, suppressed: suppressed.count,
-            bySeverity: bySeverity, byDomain: byDomain, effort: Self.effort(findings))
+            bySeverity: bySeverity, byDomain: byDomain, effort: ranked.map(\.effort).max() ?? 0)
         summary.baselined = baselined
 
         var resources: [CheckReport.ResourceSummary] = []
@@ -90,6 +97,10 @@ extension CheckRun {
                                    score: Self.score(group, in: findings), findings: group.count))
         }
         let workloads = grouped.value
+        summary.workloadsByLevel = Self.levels(workloads.map(\.score))
+        for i in ranked.indices {
+            ranked[i].workloadsByLevel = Self.levels(workloads.compactMap { $0.scoreByTarget[ranked[i].to.rawValue] })
+        }
         let coverage = CheckReport.Coverage(
             skipped: scanned.skipped.map { .init(file: $0.file, line: $0.line, reason: $0.reason) },
             errors: scanned.errors.map { .init(file: $0.file, line: $0.line, message: $0.message) },
@@ -102,6 +113,8 @@ extension CheckRun {
             targets: ranked, findings: findings, suppressed: suppressed.map(CheckReport.Suppressed.init),
             resources: resources, workloads: workloads, coverage: coverage)
         report.fixed = fixed
+        report.fromWarning = direction
+        report.rendered = options.renders.map(\.label)
         return report
     }
 
@@ -131,29 +144,51 @@ extension CheckRun {
         }
     }
 
-    /// Workload summaries with findings, most at risk first; cluster-wide resources last.
-    static func workloads(_ grouped: WorkloadGrouping.Grouped, findings: [Finding]) -> [CheckReport.WorkloadSummary] {
+    /// Workload summaries with findings, most at risk first; cluster-wide resources last. Each
+    /// is scored per target; its score is the highest of them.
+    static func workloads(_ grouped: WorkloadGrouping.Grouped, findings: [Finding], targets: [Platform]) -> [CheckReport.WorkloadSummary] {
         // Findings by object number: one lookup per resource's run of findings.
         var byID = [[Int]](repeating: [], count: grouped.refs.count)
         forEachRun(of: findings) { run in
             if let id = grouped.idOf[findings[run.lowerBound].resource] { byID[id] += run }
         }
+        func summary(kind: String, namespace: String?, name: String, resources: [String], group: [Int]) -> CheckReport.WorkloadSummary {
+            var byTarget: [String: Int] = [:]
+            var efforts: [Double] = []
+            for target in targets {
+                let mine = group.filter { findings[$0].target == target }
+                guard !mine.isEmpty else { continue }
+                byTarget[target.rawValue] = score(mine, in: findings)
+                efforts.append(effort(mine, in: findings))
+            }
+            var workload = CheckReport.WorkloadSummary(kind: kind, namespace: namespace, name: name, resources: resources,
+                                                       score: byTarget.values.max() ?? 0, findings: group.count,
+                                                       effort: efforts.max() ?? 0)
+            workload.scoreByTarget = byTarget
+            return workload
+        }
         var result: [CheckReport.WorkloadSummary] = []
         for (workload, members) in zip(grouped.workloads, grouped.memberIDs) {
             let group = members.flatMap { byID[$0] }
             guard !group.isEmpty else { continue }
-            result.append(.init(kind: workload.owner.kind, namespace: workload.owner.namespace, name: workload.owner.name,
-                                resources: workload.members.map(\.description), score: score(group, in: findings),
-                                findings: group.count, effort: effort(group, in: findings)))
+            result.append(summary(kind: workload.owner.kind, namespace: workload.owner.namespace, name: workload.owner.name,
+                                  resources: workload.members.map(\.description), group: group))
         }
         result.sort { ($0.score, $1.name) > ($1.score, $0.name) }
         let shared = grouped.clusterWide.flatMap { byID[$0] }
         if !shared.isEmpty {
-            result.append(.init(kind: "cluster-wide", namespace: nil, name: "cluster-wide",
-                                resources: grouped.clusterWide.filter { !byID[$0].isEmpty }.map { grouped.refs[$0].description },
-                                score: score(shared, in: findings), findings: shared.count, effort: effort(shared, in: findings)))
+            result.append(summary(kind: "cluster-wide", namespace: nil, name: "cluster-wide",
+                                  resources: grouped.clusterWide.filter { !byID[$0].isEmpty }.map { grouped.refs[$0].description },
+                                  group: shared))
         }
         return result
+    }
+
+    /// How many of `scores` fall in each level, every level present (zero included).
+    static func levels(_ scores: [Int]) -> [String: Int] {
+        var counts = Dictionary(uniqueKeysWithValues: RiskLevel.allCases.map { ($0.rawValue, 0) })
+        for score in scores { counts[RiskLevel(score: score).rawValue, default: 0] += 1 }
+        return counts
     }
 
     static func effort(_ findings: [Finding]) -> Double {
@@ -165,12 +200,16 @@ extension CheckRun {
         (indices.reduce(0) { $0 + findings[$1].effort } * 10).rounded() / 10
     }
 
-    /// The aggregate risk score of the findings at `indices`.
+    /// The aggregate risk score of the findings at `indices`, under their worst severity's ceiling.
     static func score(_ indices: [Int], in findings: [Finding]) -> Int {
         var scores: [Double] = []
         scores.reserveCapacity(indices.count)
-        for i in indices { scores.append(findings[i].score) }
-        return RiskModel.aggregate(scores)
+        var worst = Severity.info
+        for i in indices {
+            scores.append(findings[i].score)
+            worst = max(worst, findings[i].severity)
+        }
+        return RiskModel.aggregate(scores, worst: worst)
     }
 
     /// A resource as findings name it: the file it is reported in, and its identity.
@@ -206,17 +245,26 @@ extension CheckRun {
     }
 
     /// The source platform: as given, or the platform that owns most of the constructs found.
-    static func source(given: Platform?, matches: [RuleMatch], unassessed: [UnassessedConstruct]) -> (Platform?, Bool, String?) {
+    static func source(given: Platform?, owners counts: [Platform: Int]) -> (Platform?, Bool, String?) {
         if let given { return (given, false, nil) }
-        var counts: [Platform: Int] = [:]
-        for match in matches {
-            if case .platform(let p) = match.rule.owner { counts[p, default: 0] += 1 }
-        }
-        for construct in unassessed { counts[construct.platform, default: 0] += 1 }
-        guard let best = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else {
+        guard let best = counts.filter({ $0.value > 0 }).max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else {
             return (nil, true, "--from not given and no cloud-specific construct found: source unknown, portable constructs are assessed at their worst for each target")
         }
-        let detail = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
-        return (best.key, true, "--from inferred as \(best.key.rawValue) from the constructs found (\(detail))")
+        return (best.key, true, "--from inferred as \(best.key.rawValue) from the constructs found (\(describe(counts)))")
+    }
+
+    static func describe(_ counts: [Platform: Int]) -> String {
+        counts.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
+    }
+
+    /// A warning when the constructs found contradict a given `--from`: none belongs to it and
+    /// most belong to one other cloud (whose constructs, as the "source", would be read as
+    /// native to a target and hidden).
+    static func directionWarning(given: Platform?, owners counts: [Platform: Int]) -> String? {
+        guard let given, counts[given, default: 0] == 0 else { return nil }
+        let clouds = counts.filter { $0.key != .local && $0.value > 0 }
+        let total = clouds.values.reduce(0, +)
+        guard total >= 3, let top = clouds.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }), top.value * 2 > total else { return nil }
+        return "--from \(given.rawValue), but none of the \(total) cloud-specific constructs found belongs to \(given.rawValue) (\(describe(clouds))): did you mean --from \(top.key.rawValue)? Constructs native to a target are not reported."
     }
 }

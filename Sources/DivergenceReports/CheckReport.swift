@@ -38,8 +38,12 @@ public struct CheckReport: Sendable, Codable {
         public var baselined: Int = 0
         public var bySeverity: [String: Int]
         public var byDomain: [String: DomainSummary]
-        /// Estimated engineering hours, summed over findings.
+        /// Estimated engineering hours, summed over findings; with several targets, the hours
+        /// of the target that needs the most (alternatives are never added up).
         public var effort: Double
+        /// How many workloads score in each level (`critical`, `high`, `moderate`, `low`); with
+        /// several targets, each workload counts at its highest score over the targets.
+        public var workloadsByLevel: [String: Int] = [:]
         public init(score: Int, level: RiskLevel, files: Int, documents: Int, resources: Int, findings: Int, suppressed: Int,
                     bySeverity: [String: Int], byDomain: [String: DomainSummary], effort: Double) {
             self.score = score; self.level = level; self.files = files; self.documents = documents; self.resources = resources
@@ -56,6 +60,8 @@ public struct CheckReport: Sendable, Codable {
         public var level: RiskLevel
         public var findings: Int
         public var effort: Double
+        /// How many workloads score in each level for this target.
+        public var workloadsByLevel: [String: Int] = [:]
         public init(to: Platform, rank: Int, score: Int, level: RiskLevel, findings: Int, effort: Double) {
             self.to = to; self.rank = rank; self.score = score; self.level = level; self.findings = findings; self.effort = effort
         }
@@ -84,12 +90,16 @@ public struct CheckReport: Sendable, Codable {
         public var namespace: String?
         public var name: String
         public var resources: [String]
+        /// The workload's score; with several targets, its highest over them.
         public var score: Int
+        public var level: RiskLevel
+        /// The score for each target (with one target, the same as `score`).
+        public var scoreByTarget: [String: Int] = [:]
         public var findings: Int
         public var effort: Double
         public init(kind: String, namespace: String?, name: String, resources: [String], score: Int, findings: Int, effort: Double) {
             self.kind = kind; self.namespace = namespace; self.name = name; self.resources = resources
-            self.score = score; self.findings = findings; self.effort = effort
+            self.score = score; self.level = RiskLevel(score: score); self.findings = findings; self.effort = effort
         }
         public var label: String { kind == "cluster-wide" ? "cluster-wide resources" : "\(kind)/\(namespace.map { "\($0)/" } ?? "")\(name)" }
     }
@@ -167,6 +177,12 @@ public struct CheckReport: Sendable, Codable {
     public var fromInferred: Bool
     /// Why `from` was inferred as it was (or could not be), for people.
     public var fromReason: String?
+    /// Set when the constructs found contradict a given `from` (none is its, most are another
+    /// cloud's): the first thing a report says.
+    public var fromWarning: String?
+    /// The charts and overlays rendered for this run (`helm:CHART`, `kustomize:DIR`); their
+    /// findings point at the template, base or patch file that wrote each value.
+    public var rendered: [String] = []
     public var to: [Platform]
     public var summary: Summary
     public var targets: [TargetSummary]
@@ -177,6 +193,25 @@ public struct CheckReport: Sendable, Codable {
     public var coverage: Coverage
     /// Findings of the baseline (`--baseline`) that no longer occur.
     public var fixed: [BaselineEntry] = []
+    /// Set when findings below a severity were left out of this report (`--min-severity`):
+    /// the summary and scores still count them.
+    public var hiddenBelow: HiddenFindings?
+
+    public struct HiddenFindings: Sendable, Codable {
+        public var severity: Severity
+        public var count: Int
+        public init(severity: Severity, count: Int) { self.severity = severity; self.count = count }
+    }
+
+    /// The report with findings below `severity` left out (and counted in `hiddenBelow`);
+    /// the summary, scores and workloads stay those of the whole run.
+    public func showing(atLeast severity: Severity) -> CheckReport {
+        guard severity > .info else { return self }
+        var copy = self
+        copy.findings = findings.filter { $0.severity >= severity }
+        copy.hiddenBelow = HiddenFindings(severity: severity, count: findings.count - copy.findings.count)
+        return copy
+    }
 
     public init(tool: Tool, catalogue: CatalogueIdentity, from: Platform?, fromInferred: Bool, fromReason: String?,
                 to: [Platform], summary: Summary, targets: [TargetSummary], findings: [Finding],

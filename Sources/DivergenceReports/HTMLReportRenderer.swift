@@ -31,7 +31,7 @@ public struct HTMLReportRenderer: ReportRenderer {
     .critical{background:#7b1fa2}.high{background:#c62828}.medium{background:#ef8f00}.low{background:#00838f}.info{background:#78909c}.moderate{background:#ef8f00}
     code{background:#f0f2f5;padding:1px 4px;border-radius:3px;font-size:12.5px;word-break:break-all}
     pre{background:#f0f2f5;padding:8px 10px;border-radius:4px;white-space:pre-wrap;font-size:12.5px}
-    details{border-top:1px solid #eceff3;padding:8px 0}summary{cursor:pointer}.muted{color:#5f6b7a}.grid{display:grid;grid-template-columns:1fr 1fr;gap:18px}
+    details{border-top:1px solid #eceff3;padding:8px 0}summary{cursor:pointer}.muted{color:#5f6b7a}.warning{background:#fff4e5;border-left:4px solid #e8a33d;padding:6px 10px}.grid{display:grid;grid-template-columns:1fr 1fr;gap:18px}
     """
 
     public func render(_ report: CheckReport) throws -> String {
@@ -45,7 +45,11 @@ public struct HTMLReportRenderer: ReportRenderer {
         out += "<div>\(s.files) files · \(s.resources) resources · \(s.findings) findings · \(s.suppressed) suppressed</div></header><main>"
         out += "<section><h2>Risk</h2><span class=\"score\">\(s.score)</span>/100 <span class=\"lvl \(s.level.rawValue)\">\(s.level.rawValue)</span>"
         out += " <span class=\"muted\">estimated effort \(String(format: "%.1f", s.effort)) h</span>"
+        if s.workloadsByLevel.values.reduce(0, +) > 0 {
+            out += "<p>Workloads by level: " + RiskLevel.allCases.reversed().map { "\(s.workloadsByLevel[$0.rawValue] ?? 0) <span class=\"lvl \($0.rawValue)\">\($0.rawValue)</span>" }.joined(separator: ", ") + "</p>"
+        }
         if let reason = report.fromReason { out += "<p class=\"muted\">\(h(reason))</p>" }
+        if let warning = report.fromWarning { out += "<p class=\"warning\"><strong>Warning:</strong> \(h(warning))</p>" }
         if report.targets.count > 1 {
             out += "<table><tr><th>Rank</th><th>Target</th><th>Score</th><th>Findings</th><th>Effort (h)</th></tr>"
             for t in report.targets {

@@ -124,10 +124,16 @@ public struct JSONReportRenderer: ReportRenderer {
         out.raw("    {\n      \"effort\" : "); out.number(w.effort)
         out.raw(",\n      \"findings\" : "); out.int(w.findings)
         out.raw(",\n      \"kind\" : "); out.quote(w.kind)
+        out.raw(",\n      \"level\" : "); out.quote(w.level.rawValue)
         out.raw(",\n      \"name\" : "); out.quote(w.name)
         if let namespace = w.namespace { out.raw(",\n      \"namespace\" : "); out.quote(namespace) }
         out.raw(",\n      \"resources\" : "); out.strings(w.resources, shared: false)
         out.raw(",\n      \"score\" : "); out.int(w.score)
+        out.raw(",\n      \"scoreByTarget\" : {")
+        for (i, target) in w.scoreByTarget.keys.sorted().enumerated() {
+            out.raw(i == 0 ? "\n        " : ",\n        "); out.quote(target); out.raw(" : "); out.int(w.scoreByTarget[target]!)
+        }
+        out.raw(w.scoreByTarget.isEmpty ? "\n\n      }" : "\n      }")
         out.raw("\n    }")
     }
 

@@ -69,9 +69,13 @@ public struct MarkdownReportRenderer: ReportRenderer {
         let s = report.summary
         var out = "# Migration assessment: \(report.from?.rawValue ?? "unknown") → \(report.to.map(\.rawValue).joined(separator: ", "))\n\n"
         if let reason = report.fromReason { out += "_\(e(reason))_\n\n" }
+        if let warning = report.fromWarning { out += "> **Warning:** \(e(warning))\n\n" }
         out += "**Risk score \(s.score)/100 (\(s.level.rawValue))**, estimated effort \(String(format: "%.1f", s.effort)) h. "
         out += "\(s.files) files, \(s.resources) resources, \(s.findings) findings, \(s.suppressed) suppressed.\n\n"
-        let drivers = report.findings.sorted { ($0.score, $1.file, $1.line) > ($1.score, $0.file, $0.line) }.prefix(5)
+        if s.workloadsByLevel.values.reduce(0, +) > 0 {
+            out += "Workloads by level: " + RiskLevel.allCases.reversed().map { "\(s.workloadsByLevel[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ") + ".\n\n"
+        }
+        let drivers = report.findings.sorted { ($0.severity, $0.score, $1.file, $1.line) > ($1.severity, $1.score, $0.file, $0.line) }.prefix(5)
         if !drivers.isEmpty {
             out += "The score is driven by:\n\n"
             for d in drivers { out += "- \(String(format: "%.1f", d.score)) — `\(d.divergenceId)` on \(e(d.resource.description)) (\(e(d.file)):\(d.line))\n" }

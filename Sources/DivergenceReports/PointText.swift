@@ -18,11 +18,23 @@ public enum PointText {
         return String(out).trimmingCharacters(in: .whitespaces)
     }
 
+    /// `text` wrapped at `width`; a word longer than a whole line (an annotation key in a narrow
+    /// column) is broken across lines rather than left to run into the next column.
     static func wrap(_ text: String, width: Int, indent: Int) -> String {
         let pad = String(repeating: " ", count: indent)
+        let room = max(8, width - indent)
         var lines: [String] = []
         var current = ""
+        var words: [Substring] = []
         for word in clean(text).split(separator: " ") {
+            var rest = word
+            while rest.count > room {
+                words.append(rest.prefix(room))
+                rest = rest.dropFirst(room)
+            }
+            words.append(rest)
+        }
+        for word in words {
             if current.count + word.count + 1 > width - indent, !current.isEmpty {
                 lines.append(pad + current)
                 current = ""

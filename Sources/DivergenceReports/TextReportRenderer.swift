@@ -1,15 +1,34 @@
 import DivergenceCore
 import Foundation
 
-/// The report for people at a terminal: findings grouped by file and resource, then a summary
-/// with the score, its level and the findings that drove it.
+/// How the detailed findings of a text report are grouped.
+public enum FindingGrouping: String, Sendable, CaseIterable {
+    /// Each resource with its findings, in file order (the default).
+    case resource
+    /// Each divergence point with every place it occurs.
+    case point
+    /// Each file with its findings, in line order.
+    case file
+}
+
+/// The report for people at a terminal. It leads with the summary (score, workloads by level,
+/// drivers; per target when there are several), then what to do: one entry per divergence point
+/// and target, most at risk first, its explanation written once and its places listed; then
+/// every finding (grouped by resource, point or file) without repeating the explanations; then
+/// coverage, aggregated by cause.
 public struct TextReportRenderer: ReportRenderer {
     public var color: Bool
     public var width: Int
+    public var grouping: FindingGrouping
+    /// Places listed under one "what to do" entry before the rest are counted.
+    static let placesShown = 8
+    /// Files listed under one coverage cause before the rest are counted.
+    static let filesShown = 5
 
-    public init(color: Bool = false, width: Int = 100) {
+    public init(color: Bool = false, width: Int = 100, grouping: FindingGrouping = .resource) {
         self.color = color
         self.width = max(60, width)
+        self.grouping = grouping
     }
 
     func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
@@ -36,44 +55,199 @@ public struct TextReportRenderer: ReportRenderer {
         let from = report.from?.rawValue ?? "unknown"
         out += paint("divergence", "1") + " — migration check \(from) → \(targets)\n"
         if let reason = report.fromReason { out += paint("  \(reason)", "2") + "\n" }
+        if let warning = report.fromWarning { out += paint("  warning: \(warning)", "1;33") + "\n" }
+        if !report.rendered.isEmpty {
+            out += paint("  rendered: \(report.rendered.joined(separator: ", ")); findings point at the files that wrote each value", "2") + "\n"
+        }
         out += "\n"
-        // Group by resource (in file order), each finding once per target.
+        if report.findings.isEmpty {
+            out += report.nothingFoundSentence + "\n\n"
+        }
+        out += summary(report) + "\n"
+        if !report.findings.isEmpty {
+            out += actions(report) + "\n"
+            out += details(report)
+        }
+        out += coverage(report)
+        out += paint("Catalogue \(report.catalogue.version) (\(report.catalogue.points) points, \(report.catalogue.rules) rules, sha256 \(report.catalogue.sha256.prefix(12)))", "2") + "\n"
+        return out
+    }
+
+    /// One value as a single short line: a multi-line value shows its first line.
+    func oneLine(_ text: String) -> String {
+        guard let newline = text.firstIndex(where: \.isNewline) else { return text }
+        return String(text[..<newline]) + " …"
+    }
+
+    /// The findings of one divergence point, over every target.
+    struct Action {
+        var point: String
+        var findings: [Finding]
+        /// The worst score over the targets (targets are alternatives).
+        var score: Int
+        var worst: Severity
+        var effortByTarget: [(Platform, Double)]
+    }
+
+    static func actions(of report: CheckReport) -> [Action] {
         var order: [String] = []
         var groups: [String: [Finding]] = [:]
         for finding in report.findings {
-            let key = "\(finding.file)\u{0}\(finding.resource)"
+            if groups[finding.divergenceId] == nil { order.append(finding.divergenceId) }
+            groups[finding.divergenceId, default: []].append(finding)
+        }
+        return order.map { point in
+            let findings = groups[point]!
+            let worst = findings.map(\.severity).max()!
+            var score = 0
+            var efforts: [(Platform, Double)] = []
+            for target in report.to {
+                let mine = findings.filter { $0.target == target }
+                guard !mine.isEmpty else { continue }
+                score = max(score, RiskModel.aggregate(mine.map(\.score), worst: mine.map(\.severity).max()!))
+                efforts.append((target, (mine.reduce(0) { $0 + $1.effort } * 10).rounded() / 10))
+            }
+            return Action(point: point, findings: findings, score: score, worst: worst, effortByTarget: efforts)
+        }.sorted { a, b in
+            let effortA = a.effortByTarget.map(\.1).max() ?? 0, effortB = b.effortByTarget.map(\.1).max() ?? 0
+            return (a.worst, a.score, effortA, b.point) > (b.worst, b.score, effortB, a.point)
+        }
+    }
+
+    /// What to do: one entry per divergence point, its explanation once (and the remedy once per
+    /// target), the most severe first (then by score and effort), its places listed once.
+    func actions(_ report: CheckReport) -> String {
+        let actions = Self.actions(of: report)
+        var out = paint("What to do, most at risk first", "1") + " (\(actions.count) divergence point\(actions.count == 1 ? "" : "s"))\n"
+        let multi = report.to.count > 1
+        for (index, action) in actions.enumerated() {
+            var seen = Set<String>()
+            var places: [Finding] = []
+            for f in action.findings where seen.insert("\(f.file):\(f.line)").inserted { places.append(f) }
+            let resources = Set(places.map { "\($0.file)\u{0}\($0.resource)" }).count
+            let number = "\(index + 1).".padding(toLength: 4, withPad: " ", startingAt: 0)
+            out += "\(number)\(badge(action.worst)) \(paint(action.point, "1"))  "
+            out += "\(places.count) place\(places.count == 1 ? "" : "s") on \(resources) resource\(resources == 1 ? "" : "s"), "
+            out += action.effortByTarget.map { multi ? "\($0.0.rawValue) " + String(format: "%.1f h", $0.1) : String(format: "%.1f h", $0.1) }
+                .joined(separator: ", ") + "\n"
+            // The explanation of the highest-scored finding; other rules of the point are named.
+            let lead = action.findings.max { ($0.score, $1.file, $1.line) < ($1.score, $0.file, $0.line) }!
+            out += wrap(Prose.sentence(firstParagraph(lead.message)), indent: 13)
+            // One remedy per distinct text: targets that share it are named together.
+            var remedies: [(text: String, targets: [Platform])] = []
+            for (target, _) in action.effortByTarget {
+                guard let remedy = action.findings.filter({ $0.target == target }).max(by: { $0.score < $1.score }) else { continue }
+                let text = Prose.sentence(firstParagraph(remedy.remediation))
+                if let i = remedies.firstIndex(where: { $0.text == text }) { remedies[i].targets.append(target) } else { remedies.append((text, [target])) }
+            }
+            for remedy in remedies {
+                let label = multi ? "→ \(remedy.targets.map(\.rawValue).joined(separator: ", ")): " : "→ "
+                out += wrap(label + remedy.text, indent: 13, style: "32")
+            }
+            let rules = Set(action.findings.map(\.ruleId)).sorted()
+            if rules.count > 1 { out += wrap(paint("rules: " + rules.joined(separator: ", "), "2"), indent: 13) }
+            for f in places.prefix(Self.placesShown) {
+                out += "             \(f.resource)  \(paint("\(f.file):\(f.line)", "2"))  \(oneLine(f.evidence))\n"
+            }
+            if places.count > Self.placesShown {
+                out += paint("             and \(places.count - Self.placesShown) more place(s), under Findings", "2") + "\n"
+            }
+        }
+        return out
+    }
+
+    func firstParagraph(_ text: String) -> String {
+        text.split(separator: "\n").first.map(String.init) ?? text
+    }
+
+    /// One finding without its explanation (it is under What to do).
+    func line(_ f: Finding, targets: [Platform], showResource: Bool) -> String {
+        let shown = targets.isEmpty ? "" : " [→\(targets.map(\.rawValue).joined(separator: ", "))]"
+        var out = "  \(badge(f.severity)) \(f.divergenceId)\(shown)  \(paint("\(f.file):\(f.line):\(f.column)", "2"))"
+        if showResource { out += "  \(f.resource)" }
+        out += "\n           \(f.path) = \(oneLine(f.evidence))\n"
+        if let also = f.alsoAt { out += "           \(also)\n" }
+        return out
+    }
+
+    func details(_ report: CheckReport) -> String {
+        let multi = report.to.count > 1
+        var out = paint("Findings by \(grouping.rawValue)", "1") + "\n"
+        var order: [String] = []
+        var groups: [String: [Finding]] = [:]
+        for finding in report.findings {
+            let key: String
+            switch grouping {
+            case .resource: key = "\(finding.file)\u{0}\(finding.resource)"
+            case .point: key = finding.divergenceId
+            case .file: key = finding.file
+            }
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(finding)
         }
-        // Findings of one rule and target share their texts: each is cut and wrapped once (`Memo`).
-        var messages = Memo<String, String>()
-        func message(_ text: String) -> String {
-            messages.value(text) { wrap(text.split(separator: "\n").first.map(String.init) ?? text, indent: 11) }
-        }
-        var remedies = Memo<String, String>()
-        func remedy(_ text: String) -> String {
-            remedies.value(text) { text.split(separator: "\n").first.map { wrap("→ " + $0, indent: 11, style: "32") } ?? "" }
+        if grouping == .point {
+            let rank = Dictionary(Self.actions(of: report).enumerated().map { ($1.point, $0) }, uniquingKeysWith: min)
+            order.sort { (rank[$0] ?? .max, $0) < (rank[$1] ?? .max, $1) }
         }
         for key in order {
             let findings = groups[key]!
             let first = findings[0]
-            out += paint("\(first.resource)", "1") + "  " + paint(first.file, "2") + "\n"
+            switch grouping {
+            case .resource: out += paint("\(first.resource)", "1") + "  " + paint(first.file, "2") + "\n"
+            case .point: out += paint(first.divergenceId, "1") + "  " + paint(first.title, "2") + "\n"
+            case .file: out += paint(first.file, "1") + "\n"
+            }
+            // The same place for several targets is one line naming them.
+            var targetsAt: [String: [Platform]] = [:]
+            var firsts: [Finding] = []
             for f in findings {
-                let location = "\(f.file):\(f.line):\(f.column)"
-                let multi = report.to.count > 1 ? " [→\(f.target.rawValue)]" : ""
-                out += "  \(badge(f.severity)) \(f.divergenceId)\(multi)  \(paint(location, "2"))\n"
-                out += "           \(f.path) = \(f.evidence)\n"
-                if let also = f.alsoAt { out += "           \(also)\n" }
-                out += message(f.message)
-                out += remedy(f.remediation)
+                let place = "\(f.file):\(f.line):\(f.column)\u{0}\(f.ruleId)"
+                if targetsAt[place] == nil { firsts.append(f) }
+                targetsAt[place, default: []].append(f.target)
+            }
+            for f in firsts {
+                let targets = targetsAt["\(f.file):\(f.line):\(f.column)\u{0}\(f.ruleId)"]!
+                out += line(f, targets: multi ? targets : [], showResource: grouping != .resource)
             }
             out += "\n"
         }
-        if report.findings.isEmpty {
-            out += report.nothingFoundSentence + "\n\n"
-        }
-        out += summary(report)
         return out
+    }
+
+    /// Skipped inputs and errors, one line per cause with the first files named.
+    func coverage(_ report: CheckReport) -> String {
+        guard !report.coverage.skipped.isEmpty || !report.coverage.errors.isEmpty else { return "" }
+        var out = paint("Coverage", "1") + ": \(report.coverage.skipped.count) skipped, \(report.coverage.errors.count) error(s)\n"
+        let errors = report.coverage.errors.map { (file: $0.file, line: $0.line, text: $0.message) }
+        let skipped = report.coverage.skipped.map { (file: $0.file, line: $0.line, text: $0.reason) }
+        for (label, items, style) in [("error", errors, "31"), ("skipped", skipped, "")] {
+            for group in Self.causes(items) {
+                let places = group.places
+                if places.count == 1 {
+                    out += paint("  \(label): \(places[0]): \(group.cause)", style.isEmpty ? "0" : style) + "\n"
+                    continue
+                }
+                out += paint("  \(label) (\(places.count)): \(group.cause)", style.isEmpty ? "0" : style) + "\n"
+                let shown = places.prefix(Self.filesShown).joined(separator: ", ")
+                out += paint("    \(shown)\(places.count > Self.filesShown ? ", and \(places.count - Self.filesShown) more" : "")", "2") + "\n"
+            }
+        }
+        return out + "\n"
+    }
+
+    /// Coverage entries grouped by cause: the text with its own file, document and line numbers
+    /// taken out, so "Kustomize directory … `--kustomize overlays/dev`" for 97 folders is one cause.
+    static func causes(_ items: [(file: String, line: Int?, text: String)]) -> [(cause: String, places: [String])] {
+        var order: [String] = []
+        var places: [String: [String]] = [:]
+        for item in items {
+            var cause = item.text
+            if !item.file.isEmpty { cause = cause.replacingOccurrences(of: item.file, with: "DIR") }
+            cause = cause.replacingOccurrences(of: #"\b(document|line|item)s? [0-9]+\b"#, with: "$1 …", options: .regularExpression)
+            if places[cause] == nil { order.append(cause) }
+            places[cause, default: []].append(item.file + (item.line.map { ":\($0)" } ?? ""))
+        }
+        return order.map { ($0, places[$0]!) }
     }
 
     func wrap(_ text: String, indent: Int, style: String? = nil) -> String {
@@ -106,28 +280,45 @@ public struct TextReportRenderer: ReportRenderer {
     func summary(_ report: CheckReport) -> String {
         let s = report.summary
         var out = paint("Summary", "1") + "\n"
-        let levelStyle = s.level == .critical || s.level == .high ? "1;31" : s.level == .moderate ? "33" : "32"
-        out += "  Risk score \(paint("\(s.score)/100 (\(s.level.rawValue))", levelStyle))"
-        out += String(format: ", estimated effort %.1f h\n", s.effort)
+        func levelStyle(_ level: RiskLevel) -> String { level == .critical || level == .high ? "1;31" : level == .moderate ? "33" : "32" }
+        func distribution(_ counts: [String: Int]) -> String {
+            RiskLevel.allCases.reversed().map { "\(counts[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+        }
+        if report.targets.count > 1 {
+            out += "  Targets are alternatives, ranked lowest risk first (nothing is added up across them):\n"
+            for t in report.targets {
+                out += "    \(t.rank). \(t.to.rawValue): risk \(paint("\(t.score)/100 (\(t.level.rawValue))", levelStyle(t.level))), "
+                out += "\(t.findings) findings, " + String(format: "effort %.1f h", t.effort) + "\n"
+                out += "       workloads: \(distribution(t.workloadsByLevel))\n"
+                let drivers = report.findings.filter { $0.target == t.to }.sorted { ($0.severity, $0.score, $1.file, $1.line) > ($1.severity, $1.score, $0.file, $0.line) }.prefix(2)
+                for d in drivers {
+                    out += "       driven by \(String(format: "%.1f", d.score))  \(d.divergenceId) on \(d.resource) (\(d.file):\(d.line))\n"
+                }
+            }
+        } else {
+            out += "  Risk score \(paint("\(s.score)/100 (\(s.level.rawValue))", levelStyle(s.level)))"
+            out += String(format: ", estimated effort %.1f h\n", s.effort)
+            let workloads = s.workloadsByLevel.values.reduce(0, +)
+            if workloads > 0 { out += "  Workloads: \(distribution(s.workloadsByLevel)) (\(workloads) with findings)\n" }
+        }
         out += "  \(s.files) files, \(s.documents) documents, \(s.resources) resources; \(s.findings) findings, \(s.suppressed) suppressed\n"
         let sev = Severity.allCases.reversed().map { "\($0.rawValue) \(s.bySeverity[$0.rawValue] ?? 0)" }.joined(separator: ", ")
         out += "  By severity: \(sev)\n"
         let domains = s.byDomain.sorted { ($0.value.score, $1.key) > ($1.value.score, $0.key) }
         if !domains.isEmpty {
-            out += "  By domain:   " + domains.map { "\($0.key) \($0.value.score) (\($0.value.findings))" }.joined(separator: ", ") + "\n"
+            out += wrap("By domain:   " + domains.map { "\($0.key) \($0.value.score) (\($0.value.findings))" }.joined(separator: ", "), indent: 2)
         }
-        let drivers = report.findings.sorted { ($0.score, $1.file, $1.line) > ($1.score, $0.file, $0.line) }.prefix(3)
-        if !drivers.isEmpty {
-            out += "  Driven by:\n"
-            for d in drivers {
-                out += "    \(String(format: "%5.1f", d.score))  \(d.divergenceId) on \(d.resource) (\(d.file):\(d.line))\n"
+        if report.targets.count <= 1 {
+            let drivers = report.findings.sorted { ($0.severity, $0.score, $1.file, $1.line) > ($1.severity, $1.score, $0.file, $0.line) }.prefix(3)
+            if !drivers.isEmpty {
+                out += "  Driven by:\n"
+                for d in drivers {
+                    out += "    \(String(format: "%5.1f", d.score))  \(d.divergenceId) on \(d.resource) (\(d.file):\(d.line))\n"
+                }
             }
         }
-        if report.targets.count > 1 {
-            out += "  Targets ranked (lowest risk first):\n"
-            for t in report.targets {
-                out += "    \(t.rank). \(t.to.rawValue)  score \(t.score) (\(t.level.rawValue)), \(t.findings) findings, " + String(format: "%.1f h\n", t.effort)
-            }
+        if let hidden = report.hiddenBelow {
+            out += "  Shown: findings at \(hidden.severity.rawValue) or above; \(hidden.count) below it left out of this report (the score counts them)\n"
         }
         if report.summary.baselined > 0 || !report.fixed.isEmpty {
             out += "  Baseline: \(report.summary.baselined) known finding(s) left out; \(report.fixed.count) fixed since the baseline\n"
@@ -136,20 +327,11 @@ public struct TextReportRenderer: ReportRenderer {
         if !report.suppressed.isEmpty {
             out += "  Suppressed:\n"
             for x in report.suppressed.prefix(20) { out += "    \(x.ruleId) on \(x.resource) (\(x.file):\(x.line)): \(x.reason) [\(x.source)]\n" }
+            if report.suppressed.count > 20 { out += "    and \(report.suppressed.count - 20) more\n" }
         }
         for warning in report.coverage.warnings { out += paint("  warning: \(warning)", "33") + "\n" }
         let unassessed = report.unassessed.count
         if unassessed > 0 { out += "  Unassessed provider constructs: \(unassessed) (not in the catalogue yet; review by hand)\n" }
-        if !report.coverage.skipped.isEmpty || !report.coverage.errors.isEmpty {
-            out += "  Coverage: \(report.coverage.skipped.count) skipped, \(report.coverage.errors.count) errors\n"
-            for e in report.coverage.errors {
-                out += paint("    error: \(e.file)\(e.line.map { ":\($0)" } ?? ""): \(e.message)", "31") + "\n"
-            }
-            for k in report.coverage.skipped {
-                out += "    skipped: \(k.file)\(k.line.map { ":\($0)" } ?? ""): \(k.reason)\n"
-            }
-        }
-        out += paint("  Catalogue \(report.catalogue.version) (\(report.catalogue.points) points, \(report.catalogue.rules) rules, sha256 \(report.catalogue.sha256.prefix(12)))", "2") + "\n"
         return out
     }
 }

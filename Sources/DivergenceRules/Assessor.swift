@@ -53,6 +53,12 @@ public struct Assessor: Sendable {
             route(finding(for: match, target: target, template: template), resource: match.resource, findings: &findings, suppressed: &suppressed)
         }
         for construct in unassessed where construct.platform != target {
+            // What the provider owns: the key (its value is the evidence), or a provider key
+            // written as the value of a selector's `key:`, or an API group.
+            let name: String = {
+                if case .key(let key) = construct.node.steps.last, key != "key", key != "topologyKey", key != "apiVersion" { return key }
+                return construct.node.evidence
+            }()
             let finding = Finding(
                 ruleId: Self.unassessedRuleId, divergenceId: "unassessed.\(construct.platform.rawValue)",
                 domain: construct.domain, severity: .low, confidence: .low,
@@ -63,8 +69,8 @@ public struct Assessor: Sendable {
                 column: construct.node.location.column,
                 resource: construct.resource.ref, path: construct.node.path,
                 evidence: construct.node.evidence,
-                message: "`\(construct.node.evidence)` belongs to \(construct.platform.product), but the catalogue has no rule for it yet: its behaviour on \(target.product) is unassessed.",
-                remediation: "Look up what `\(construct.node.evidence)` does in the \(construct.platform.product) documentation and find the \(target.product) equivalent by hand; consider contributing a rule.",
+                message: "`\(name)` belongs to \(construct.platform.product), but the catalogue has no rule for it yet: its behaviour on \(target.product) is unassessed.",
+                remediation: "Look up what `\(name)` does in the \(construct.platform.product) documentation and find the \(target.product) equivalent by hand; consider contributing a rule.",
                 references: [], effort: 1, title: "Unassessed \(construct.platform.product) construct")
             route(finding, resource: construct.resource, findings: &findings, suppressed: &suppressed)
         }
@@ -195,7 +201,7 @@ public struct Assessor: Sendable {
         let targetSide = point.platforms[target]
         let sourcePlatform: Platform? = { if case .platform(let p) = rule.owner { return p } else { return from } }()
         var remediation = rule.remediation ?? point.mitigation
-        if let note = pair.note, !note.isEmpty { remediation = note + " " + remediation }
+        if let note = pair.note, !note.isEmpty { remediation = Prose.sentence(note) + " " + remediation }
         if let equivalent = targetSide?.equivalent, !equivalent.isEmpty {
             remediation += "\nOn \(target.product): \(equivalent)"
         }

@@ -317,7 +317,7 @@ enum FieldResolver {
                             }
                         } else {
                             found.append(NodeMatch(steps: steps(root, indices), location: entries[e].keyLocation,
-                                                   evidence: entries[e].value.scalar ?? entries[e].key))
+                                                   evidence: entries[e].value.scalar.map { $0.isEmpty ? "\"\"" : $0 } ?? entries[e].value.compactText()))
                         }
                     }
                 } else if let valueTest, case .scalar(let text) = entries[e].value.value, valueTest.matches(text) {

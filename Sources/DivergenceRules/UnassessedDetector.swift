@@ -104,7 +104,7 @@ public struct UnassessedDetector: Sendable {
             case .mapping(let entries):
                 for entry in entries {
                     trail.append(.key(entry.key))
-                    consider(entry.key, at: entry.keyLocation, shown: entry.value.scalar ?? entry.key)
+                    consider(entry.key, at: entry.keyLocation, shown: entry.value.scalar.map { $0.isEmpty ? "\"\"" : $0 } ?? entry.value.compactText())
                     if let scalar = entry.value.scalar {
                         // `key: cloud.google.com/gke-nodepool` in a selector term, a toleration or a
                         // node pool requirement names a provider's label as a value.

@@ -56,6 +56,12 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("output"), help: "Write the report to FILE instead of standard output (format from the extension: .json .md .sarif .html .txt, else --format). Repeatable.")
     var outputs: [String] = []
 
+    @Option(name: .customLong("min-severity"), help: "Show only findings at or above this severity (info, low, medium, high, critical); the summary and scores still count all.")
+    var minSeverity: Severity = .info
+
+    @Option(name: .customLong("group-by"), help: "Group the detailed findings of the text report by point, resource (default) or file.")
+    var groupBy: FindingGrouping = .resource
+
     @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding is at or above this severity: info, low, medium, high, critical (default high, or failOn in the configuration).")
     var failOn: Severity?
 
@@ -70,14 +76,17 @@ struct Check: ParsableCommand {
     static func parseTargets(_ text: String) throws -> [Platform] {
         let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         return try parts.map { part in
-            guard let platform = Platform(rawValue: part) else {
-                throw ValidationError("unknown platform '\(part)' in --to (valid: \(Platform.allCases.map(\.rawValue).joined(separator: ", ")))")
+            guard let platform = Platform(named: part) else {
+                throw ValidationError("unknown platform '\(part)' in --to (valid: \(Platform.acceptedNames))")
             }
             return platform
         }
     }
 
     func validate() throws {
+        for output in outputs where output != "-" && !(output as NSString).pathExtension.isEmpty && Self.format(forPath: output) == nil {
+            throw ValidationError("--output \(output): unknown extension '.\((output as NSString).pathExtension)'; use .json, .md, .sarif, .html or .txt (a name without an extension is written in --format)")
+        }
         if paths.isEmpty && helm.isEmpty && kustomize.isEmpty {
             throw ValidationError("give at least one PATH (a file, a directory or - for standard input), --helm CHART or --kustomize DIR")
         }
@@ -138,6 +147,13 @@ struct Check: ParsableCommand {
         if let progressLine { onProgress = { progressLine.update($0) } }
         let report = run.run(options, expansion: expansion, progress: onProgress)
         progressLine?.finish()
+        // An inferred source that is also a target is the pair `--from X --to X`, refused above.
+        if report.fromInferred, let from = report.from, configuration.to.contains(from) {
+            Terminal.error("the constructs found belong to \(from.rawValue) (\(report.fromReason ?? "inferred")), and --to \(from.rawValue) is the same platform: nothing would move. Give --from if the workloads run elsewhere, or another --to.")
+            throw ExitCode(ExitStatus.usage)
+        }
+        // What the reports show; the exit code and a written baseline use every finding.
+        let shown = report.showing(atLeast: minSeverity)
         let failOn = configuration.failOn
 
         var writeFailed = false
@@ -154,10 +170,10 @@ struct Check: ParsableCommand {
             do {
                 if outputFormat == .json {
                     try ReportWriter.write(to: output) { handle in
-                        try JSONReportRenderer().stream(report) { bytes in try withData(bytes) { try handle.write(contentsOf: $0) } }
+                        try JSONReportRenderer().stream(shown) { bytes in try withData(bytes) { try handle.write(contentsOf: $0) } }
                     }
                 } else {
-                    try ReportWriter.write(try render(report, as: outputFormat, toTerminal: false), to: output)
+                    try ReportWriter.write(try render(shown, as: outputFormat, toTerminal: false), to: output)
                 }
                 if !quiet { FileHandle.standardError.write(Data("wrote \(outputFormat.rawValue) report to \(output)\n".utf8)) }
             } catch {
@@ -181,9 +197,9 @@ struct Check: ParsableCommand {
             do {
                 if format == .json {
                     // Streamed: a large report is never held whole in memory.
-                    try JSONReportRenderer().stream(report) { bytes in try bytes.withUnsafeBytes { try Terminal.write(bytes: $0) } }
+                    try JSONReportRenderer().stream(shown) { bytes in try bytes.withUnsafeBytes { try Terminal.write(bytes: $0) } }
                 } else {
-                    try Terminal.write(try render(report, as: format, toTerminal: outputs.isEmpty))
+                    try Terminal.write(try render(shown, as: format, toTerminal: outputs.isEmpty))
                 }
             } catch {
                 Terminal.error("the report did not reach standard output: \(error)")
@@ -209,7 +225,7 @@ struct Check: ParsableCommand {
     func render(_ report: CheckReport, as format: ReportFormat, toTerminal: Bool) throws -> String {
         switch format {
         case .text:
-            return try TextReportRenderer(color: toTerminal && Terminal.useColor(noColor: noColor), width: Terminal.width).render(report)
+            return try TextReportRenderer(color: toTerminal && Terminal.useColor(noColor: noColor), width: Terminal.width, grouping: groupBy).render(report)
         case .json:
             return try JSONReportRenderer().render(report)
         case .markdown:

@@ -5,10 +5,14 @@ import DivergenceKit
 import DivergenceReports
 import Foundation
 
-extension Platform: ExpressibleByArgument {}
+extension Platform: ExpressibleByArgument {
+    /// `--from eks` as well as `--from aws`.
+    public init?(argument: String) { self.init(named: argument) }
+}
 extension Severity: ExpressibleByArgument {}
 extension Domain: ExpressibleByArgument {}
 extension ReportFormat: ExpressibleByArgument {}
+extension FindingGrouping: ExpressibleByArgument {}
 
 /// Where the catalogue comes from.
 struct CatalogueOptions: ParsableArguments {
@@ -75,7 +79,8 @@ enum Terminal {
 
     /// Colour only on a terminal, and never when NO_COLOR is set or --no-color is given.
     static func useColor(noColor: Bool) -> Bool {
-        !noColor && stdoutIsTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        // NO_COLOR counts when set and not empty (no-color.org): `NO_COLOR=` leaves colour on.
+        !noColor && stdoutIsTerminal && (ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty
     }
 
     static var width: Int {

@@ -15,7 +15,14 @@ struct Rules: ParsableCommand {
     func run() throws {
         let catalogue = try catalogueOptions.load()
         var rules = id == nil ? catalogue.rules : try catalogue.rulesWithExamples()
-        if let platform { rules = rules.filter { $0.owner.rawValue == platform } }
+        if let platform {
+            let owner = platform.lowercased() == "neutral" ? "neutral" : Platform(named: platform)?.rawValue
+            guard let owner else {
+                Terminal.error("unknown platform '\(platform)' (valid: \(Platform.acceptedNames), or neutral)")
+                throw ExitCode(ExitStatus.usage)
+            }
+            rules = rules.filter { $0.owner.rawValue == owner }
+        }
         if let id {
             guard let rule = rules.first(where: { $0.id == id }) else {
                 Terminal.error("no rule '\(id)' (list them with `divergence rules`)")
@@ -23,6 +30,8 @@ struct Rules: ParsableCommand {
             }
             if format == .json {
                 try Terminal.write(try Terminal.json(rule))
+            } else if format == .markdown {
+                try Terminal.write("## `\(rule.id)`\n\n```\n" + PointText.rule(rule, point: catalogue.points[rule.point]).replacingOccurrences(of: "```", with: "` ` `") + "```\n")
             } else {
                 try Terminal.write(PointText.rule(rule, point: catalogue.points[rule.point]))
             }
@@ -31,6 +40,14 @@ struct Rules: ParsableCommand {
         if format == .json {
             struct Row: Encodable { var id: String; var point: String; var platform: String; var confidence: Confidence; var kinds: [String] }
             try Terminal.write(try Terminal.json(rules.map { Row(id: $0.id, point: $0.point, platform: $0.owner.rawValue, confidence: $0.confidence, kinds: $0.kinds.map(\.description)) }))
+            return
+        }
+        if format == .markdown {
+            var out = "| Rule | Platform | Point | Confidence |\n|---|---|---|---|\n"
+            for rule in rules.sorted(by: { $0.id < $1.id }) {
+                out += "| `\(rule.id)` | \(rule.owner.rawValue) | `\(rule.point)` | \(rule.confidence.rawValue) |\n"
+            }
+            try Terminal.write(out + "\n\(rules.count) rules\n")
             return
         }
         for rule in rules.sorted(by: { $0.id < $1.id }) {

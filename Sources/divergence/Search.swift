@@ -32,6 +32,14 @@ struct Search: ParsableCommand {
             try Terminal.write("no results for '\(query)'" + "\n")
             return
         }
+        if format == .markdown {
+            var out = "| Point | Title | Domain | Where it matched |\n|---|---|---|---|\n"
+            for hit in hits {
+                out += "| `\(hit.id)` | \(PointText.escapeMarkdown(hit.title)) | \(hit.domain) | \(PointText.escapeMarkdown(hit.snippet.replacingOccurrences(of: "\n", with: " "))) |\n"
+            }
+            try Terminal.write(out)
+            return
+        }
         let color = Terminal.useColor(noColor: false)
         for hit in hits {
             let title = color ? "\u{1B}[1m\(hit.id)\u{1B}[0m" : hit.id

@@ -160,26 +160,55 @@ import Testing
 }
 
 @Suite struct RiskModelTests {
-    @Test func findingScoreMultipliesTheThreeWeights() {
+    @Test func findingScoreMultipliesTheThreeWeightsUnderItsSeverityCeiling() {
         #expect(RiskModel.score(severity: .high, confidence: .high, equivalence: .behavioural) == 60)
         #expect(RiskModel.score(severity: .critical, confidence: .high, equivalence: .none) == 100)
         #expect(RiskModel.score(severity: .low, confidence: .medium, equivalence: .direct) == 12)
+        // 100 × 0.25 × 1 × 1 = 25 would be moderate: a low finding stays in the low band.
+        #expect(RiskModel.score(severity: .low, confidence: .high, equivalence: .none) == 24)
+        #expect(RiskModel.score(severity: .high, confidence: .high, equivalence: .none) == 74)
+    }
+
+    /// A finding of each severity with random confidence and equivalence.
+    static func finding(_ severity: Severity, _ generator: inout SystemRandomNumberGenerator) -> (Double, Severity) {
+        (RiskModel.score(severity: severity, confidence: Confidence.allCases.randomElement(using: &generator)!,
+                         equivalence: Equivalence.allCases.randomElement(using: &generator)!), severity)
     }
 
     @Test func aggregateIsBoundedOrderIndependentAndMonotonic() {
         var generator = SystemRandomNumberGenerator()
-        for _ in 0..<200 {
-            let scores = (0..<Int.random(in: 0...30, using: &generator)).map { _ in Double.random(in: 0...100, using: &generator) }
-            let total = RiskModel.aggregate(scores)
+        for _ in 0..<300 {
+            let group = (0..<Int.random(in: 0...40, using: &generator)).map { _ in Self.finding(Severity.allCases.randomElement(using: &generator)!, &generator) }
+            let worst = group.map(\.1).max() ?? .info
+            let total = RiskModel.aggregate(group.map(\.0), worst: worst)
             #expect((0...100).contains(total))
-            #expect(RiskModel.aggregate(scores.shuffled()) == total)
-            let more = scores + [Double.random(in: 0...100, using: &generator)]
-            #expect(RiskModel.aggregate(more) >= total, "adding a finding never lowers the score")
+            #expect(RiskModel.aggregate(group.shuffled().map(\.0), worst: worst) == total)
+            let added = Self.finding(Severity.allCases.randomElement(using: &generator)!, &generator)
+            let more = group + [added]
+            #expect(RiskModel.aggregate(more.map(\.0), worst: max(worst, added.1)) >= total, "adding a finding never lowers the score")
         }
-        #expect(RiskModel.aggregate([]) == 0)
-        #expect(RiskModel.aggregate([60]) == 60)
+        #expect(RiskModel.aggregate([], worst: .info) == 0)
+        #expect(RiskModel.aggregate([60], worst: .high) == 60)
         // Worked example of docs/risk-model.md: 60, 45, 15 → 100 × (1 − 0.4 × 0.91 × 0.97) = 64.7 → 65.
-        #expect(RiskModel.aggregate([60, 45, 15]) == 65)
+        #expect(RiskModel.aggregate([60, 45, 15], worst: .high) == 65)
+    }
+
+    /// Severity sets the ceiling: volume never lifts a group above its worst finding's band.
+    @Test func aGroupStaysInTheBandOfItsWorstSeverity() {
+        var generator = SystemRandomNumberGenerator()
+        for severity in Severity.allCases {
+            for count in [1, 10, 57, 1_000] {
+                let group = (0..<count).map { _ in Self.finding(Severity.allCases.filter { $0 <= severity }.randomElement(using: &generator)!, &generator) }
+                let worst = group.map(\.1).max()!
+                let level = RiskLevel(score: RiskModel.aggregate(group.map(\.0), worst: worst))
+                let band: RiskLevel = switch worst { case .info, .low: .low; case .medium: .moderate; case .high: .high; case .critical: .critical }
+                #expect(level <= band, "\(count) findings at most \(severity) scored \(level)")
+            }
+        }
+        // The case that scored 83 (critical) before: 57 low and 3 info findings.
+        let lows = Array(repeating: RiskModel.score(severity: .low, confidence: .high, equivalence: .behavioural), count: 57)
+            + Array(repeating: RiskModel.score(severity: .info, confidence: .high, equivalence: .direct), count: 3)
+        #expect(RiskLevel(score: RiskModel.aggregate(lows, worst: .low)) == .low)
     }
 
     @Test func levelsFollowTheThresholds() {

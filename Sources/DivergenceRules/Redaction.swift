@@ -1,40 +1,6 @@
 import DivergenceCore
 import Foundation
 
-/// The migration-risk formula (docs/risk-model.md).
-///
-/// A finding scores `100 × severity × confidence × equivalence`. A group of findings (a
-/// resource, a domain, a whole run) scores the largest of them plus a damped share of every
-/// other: `100 × (1 − (1 − s₁) × Π(1 − d × sᵢ))` with scores as fractions sorted high to low and
-/// `d = 0.2`. The result stays in [0, 100], is independent of input order, and never drops when a
-/// finding is added.
-public enum RiskModel {
-    /// How much each finding after the largest adds.
-    public static let damping = 0.2
-
-    /// A finding's score, rounded to one decimal so every format shows the same number.
-    public static func score(severity: Severity, confidence: Confidence, equivalence: Equivalence) -> Double {
-        (100 * severity.weight * confidence.weight * equivalence.weight * 10).rounded() / 10
-    }
-
-    /// The combined score of a group of finding scores.
-    public static func aggregate<S: Sequence>(_ scores: S) -> Int where S.Element == Double {
-        aggregate(Array(scores))
-    }
-
-    /// The same over an array. Not generic, so it runs specialised from other modules: a report
-    /// aggregates once per resource, domain and target (thousands of calls on a large scan).
-    public static func aggregate(_ scores: [Double]) -> Int {
-        var sorted = scores
-        for i in sorted.indices { sorted[i] = min(max(sorted[i], 0), 100) / 100 }
-        sorted.sort(by: >)
-        guard let largest = sorted.first else { return 0 }
-        var remaining = 1 - largest
-        for s in sorted.dropFirst() { remaining *= 1 - damping * s }
-        return Int((100 * (1 - remaining)).rounded())
-    }
-}
-
 /// Keeps secret material out of every output.
 public enum Redaction {
     // Compiled patterns, not bare regular expressions: their literal prefilter (`AKIA`, `sig=`,
