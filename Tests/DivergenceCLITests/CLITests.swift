@@ -68,7 +68,8 @@ enum CLI {
     @Test func exitCodesFollowFailOn() throws {
         let clean = try CLI.run(["check", "-", "--from", "aws", "--to", "gcp"], stdin: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: plain\ndata:\n  a: b\n")
         #expect(clean.status == 0)
-        let lowOnly = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n"
+        // A public Docker Hub image: pulls anywhere, under the anonymous rate limit (low).
+        let lowOnly = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n"
         #expect(try CLI.run(["check", "-", "--from", "aws", "--to", "gcp"], stdin: lowOnly).status == 0)
         #expect(try CLI.run(["check", "-", "--from", "aws", "--to", "gcp", "--fail-on", "low"], stdin: lowOnly).status == 1)
     }

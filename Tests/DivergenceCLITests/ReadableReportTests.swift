@@ -33,6 +33,7 @@ import Testing
 
     @Test func minSeverityAndGroupByShapeTheReportButNotTheScore() throws {
         let manifest = Self.services(2) + "---\n" + Self.irsa
+            + "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n"
         let all = try json(try CLI.run(["check", "-", "--from", "aws", "--to", "azure", "--format", "json"], stdin: manifest))
         let high = try json(try CLI.run(["check", "-", "--from", "aws", "--to", "azure", "--format", "json", "--min-severity", "high"], stdin: manifest))
         let severities = (high["findings"] as! [[String: Any]]).map { $0["severity"] as! String }

@@ -173,7 +173,7 @@ import Testing
           ports: [{port: 80}]
         """, from: .aws)
         #expect(!report.findings.isEmpty, "a plain LoadBalancer Service still behaves differently per cloud")
-        #expect(report.findings.allSatisfy { $0.severity <= .low })
+        #expect(report.findings.allSatisfy { $0.confidence == .low && $0.score < 50 }, "reported, but not as proof of a binding")
     }
 
     @Test func ignoreAnnotationSuppressesWithItsReason() {
@@ -426,7 +426,10 @@ import Testing
         return TestSupport.checkRun.assess(set, options: CheckOptions(paths: ["m.yaml"], from: .aws, to: [.gcp])).findings
     }
 
-    /// Constructs that look portable but behave differently per cloud are reported, at low severity.
+    /// Constructs that look portable but behave differently per cloud are reported by neutral
+    /// rules at their point's severity (a NetworkPolicy that may go unenforced is critical), but
+    /// whether it bites depends on how the target cluster is set up, which the manifests do not
+    /// say: confidence is at most medium, and one such construct alone never scores high.
     @Test(arguments: [
         ("plain LoadBalancer", "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n"),
         ("PVC without class", "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: a}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n"),
@@ -434,11 +437,14 @@ import Testing
         ("Ingress without class", "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a}\nspec:\n  rules:\n    - http:\n        paths:\n          - {path: /, pathType: Prefix, backend: {service: {name: a, port: {number: 80}}}}\n"),
         ("NetworkPolicy", "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: a}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n"),
     ])
-    func portableLookingConstructIsReportedAtLowSeverity(name: String, manifest: String) {
-        let found = findings(manifest)
-        #expect(!found.isEmpty, "\(name) is reported")
-        #expect(found.allSatisfy { $0.severity <= .low }, "\(name) is at most low")
-        #expect(found.allSatisfy { $0.owner == "neutral" })
+    func portableLookingConstructIsReportedBelowTheHighBand(name: String, manifest: String) {
+        for (from, to) in [(Platform.aws, Platform.gcp), (.gcp, .aws), (.azure, .aws), (.aws, .azure)] {
+            let set = ManifestLoader().load(text: manifest, file: "m.yaml")
+            let found = TestSupport.checkRun.assess(set, options: CheckOptions(paths: ["m.yaml"], from: from, to: [to])).findings
+            #expect(!found.isEmpty, "\(name) is reported")
+            #expect(found.allSatisfy { $0.owner == "neutral" && $0.confidence <= .medium })
+            #expect(found.allSatisfy { RiskLevel(score: Int($0.score.rounded())) <= .moderate }, "\(name) \(from)→\(to): \(found.map(\.score))")
+        }
     }
 }
 

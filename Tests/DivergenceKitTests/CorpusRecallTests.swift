@@ -85,7 +85,7 @@ import Yams
             let targets: [Platform] = cloud.isEmpty ? Platform.clouds : [targetFor[cloud]!]
             let report = run.run(CheckOptions(paths: [copy], to: targets))
             if cloud.isEmpty {
-                m.neutralFindings += report.findings.filter { $0.severity >= .medium }
+                m.neutralFindings += report.findings.filter { $0.score >= 50 }
                 continue
             }
             let resources = ManifestLoader().load(paths: [copy]).resources
@@ -125,9 +125,11 @@ import Yams
         #expect(pinned >= 0.90, "findings on the labelled key's line")
     }
 
-    @Test func neutralControlFilesHaveNoMediumOrWorseFinding() throws {
+    /// Files with no cloud construct may still carry portable ones whose behaviour differs
+    /// (a NetworkPolicy, a plain LoadBalancer Service): reported, but none scores in the high band.
+    @Test func neutralControlFilesHaveNoFindingInTheHighBand() throws {
         let m = try Self.measure()
-        for f in m.neutralFindings { print("  neutral: \(f.ruleId) \(f.severity) \(f.file):\(f.line) \(f.evidence)") }
+        for f in m.neutralFindings { print("  neutral: \(f.ruleId) \(f.severity) \(f.score) \(f.file):\(f.line) \(f.evidence)") }
         #expect(m.neutralFindings.isEmpty)
     }
 }
