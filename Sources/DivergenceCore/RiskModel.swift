@@ -5,8 +5,8 @@ import Foundation
 /// A finding scores `100 × severity × confidence × equivalence`, held under the ceiling of its
 /// severity's band. A group of findings (a workload, a domain, a target) scores the largest of
 /// them plus a damped share of every other, `100 × (1 − (1 − s₁) × Π(1 − d × sᵢ))` with scores
-/// as fractions sorted high to low and `d = 0.2`, held under the ceiling of the group's worst
-/// severity: however many low findings a group has, it stays in the low band, and volume shows
+/// as fractions sorted high to low and `d = 0.2`, held in the level band of the group's largest
+/// finding: however many low findings a group has, it stays in the low band, and volume shows
 /// in counts and effort. The result stays in [0, 100], is independent of input order, and never
 /// drops when a finding is added.
 public enum RiskModel {
@@ -31,9 +31,23 @@ public enum RiskModel {
         min((100 * severity.weight * confidence.weight * equivalence.weight * 10).rounded() / 10, ceiling(severity))
     }
 
-    /// The combined score of a group of finding scores whose worst severity is `worst`.
+    /// The combined score of a group of finding scores whose worst severity is `worst`: the
+    /// damped sum, held in the level band of the group's largest finding (never above its worst
+    /// severity's ceiling). Thirteen moderate findings make a moderate group, however many more
+    /// there are; only a finding that scores critical makes a critical group.
     public static func aggregate(_ scores: [Double], worst: Severity) -> Int {
-        min(aggregate(scores), Int(ceiling(worst)))
+        guard let largest = scores.max() else { return 0 }
+        return min(aggregate(scores), Int(ceiling(worst)), bandTop(largest))
+    }
+
+    /// The highest score of the level band `score` falls in (24, 49, 74 or 100).
+    public static func bandTop(_ score: Double) -> Int {
+        switch score {
+        case ..<25: 24
+        case ..<50: 49
+        case ..<75: 74
+        default: 100
+        }
     }
 
     /// The damped combination alone, without a severity ceiling. Not generic, so it runs

@@ -205,6 +205,10 @@ import Testing
                 #expect(level <= band, "\(count) findings at most \(severity) scored \(level)")
             }
         }
+        // The level of a group is the level of its largest finding: thirteen critical-severity
+        // NetworkPolicies matched at medium confidence (48 each) make a moderate group.
+        #expect(RiskModel.aggregate(Array(repeating: 48, count: 13), worst: .critical) == 49)
+        #expect(RiskModel.aggregate(Array(repeating: 48, count: 13) + [60], worst: .critical) == 74)
         // The case that scored 83 (critical) before: 57 low and 3 info findings.
         let lows = Array(repeating: RiskModel.score(severity: .low, confidence: .high, equivalence: .behavioural), count: 57)
             + Array(repeating: RiskModel.score(severity: .info, confidence: .high, equivalence: .direct), count: 3)
