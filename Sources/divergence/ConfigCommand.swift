@@ -20,6 +20,10 @@ struct ConfigCommand: ParsableCommand {
         @Option(help: "Configuration file.") var config: String?
         @Option(help: "text or json") var format: QueryFormat = .text
 
+        func validate() throws {
+            if format == .markdown { throw ValidationError("--format markdown is not available here; use text or json") }
+        }
+
         func run() throws {
             let file = Configuration.discover(explicit: config, paths: paths)
             let configuration: Configuration

@@ -57,6 +57,10 @@ struct DB: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Version, content hash, counts and location of the catalogue.")
 
         @Option(help: "text or json") var format: QueryFormat = .text
+
+        func validate() throws {
+            if format == .markdown { throw ValidationError("--format markdown is not available here; use text or json") }
+        }
         @OptionGroup var catalogueOptions: CatalogueOptions
 
         func run() throws {
@@ -80,6 +84,10 @@ struct DB: ParsableCommand {
             abstract: "Lint the catalogue sources and run every rule's examples; exit 2 on any problem.")
 
         @Option(help: "text or json") var format: QueryFormat = .text
+
+        func validate() throws {
+            if format == .markdown { throw ValidationError("--format markdown is not available here; use text or json") }
+        }
         @Flag(help: "Also check provenance: a checked date on every source, and every construct shown by a rule or listed outside manifests.")
         var provenance = false
         @OptionGroup var catalogueOptions: CatalogueOptions

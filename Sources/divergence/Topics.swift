@@ -10,7 +10,7 @@ struct Topics: ParsableCommand {
     @Argument(help: "A domain: \(Domain.allCases.map(\.rawValue).joined(separator: ", ")).")
     var domain: Domain?
 
-    @Option(help: "text or json") var format: QueryFormat = .text
+    @Option(help: "text, json or markdown") var format: QueryFormat = .text
     @OptionGroup var catalogueOptions: CatalogueOptions
 
     func run() throws {
@@ -18,6 +18,16 @@ struct Topics: ParsableCommand {
         let view = try CatalogueQueries(catalogue: catalogue).topics(domain: domain)
         if format == .json {
             try Terminal.write(try Terminal.json(view))
+            return
+        }
+        if format == .markdown {
+            var out = domain == nil ? "| Domain | Points |\n|---|---|\n" : "| Point | Title |\n|---|---|\n"
+            if domain == nil {
+                for d in view.domains { out += "| \(d.domain) | \(d.points) |\n" }
+            } else {
+                for p in view.points { out += "| `\(p.id)` | \(PointText.escapeMarkdown(p.title)) |\n" }
+            }
+            try Terminal.write(out)
             return
         }
         if domain == nil {
