@@ -98,6 +98,15 @@ import Testing
         #expect(!r.stdout.contains("= neuron.amazonaws.com/neuron-device"))
     }
 
+    @Test func aMultiLineValueKeepsTheLayout() throws {
+        let manifest = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: copy\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: registry.k8s.io/pause:3.9\n        args:\n        - |\n          aws s3 cp s3://orders-archive/2026/ /data/\n          echo copied\n"
+        let r = try CLI.run(["check", "-", "--from", "aws", "--to", "gcp", "--group-by", "file"], stdin: manifest)
+        let details = try #require(r.stdout.range(of: "Findings by file")).upperBound
+        let lines = r.stdout[details...].split(separator: "\n")
+        #expect(lines.contains { $0.contains("s3://orders-archive") && $0.hasSuffix("…") }, "\(r.stdout)")
+        #expect(!lines.contains { $0.hasPrefix("echo copied") || $0.hasPrefix("          echo copied") }, "the value's second line does not break into the report")
+    }
+
     @Test func remediationSentencesEndBeforeTheNextBegins() throws {
         let r = try CLI.run(["check", "Examples/aws", "--from", "aws", "--to", "azure", "--format", "json"])
         for finding in try json(r)["findings"] as! [[String: Any]] {

@@ -190,6 +190,17 @@ import Testing
         #expect(errors.count == 11 && errors.last?.message.contains("40 more document(s) not analysed") == true, "errors stay errors, counted")
     }
 
+    @Test func aValueIsShownInOneShortLine() throws {
+        let set = loader.load(text: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nspec:\n  tags: {team: payments, env: prod}\n  empty: \"\"\n  list: [a, b]\n  script: |\n    aws s3 cp x s3://bucket/y\n    echo done\n", file: "cm.yaml")
+        let spec = try #require(set.resources.first?.root["spec"])
+        #expect(spec["tags"]?.compactText() == "{team: payments, env: prod}", "a mapping shows its content, not its key")
+        #expect(spec["empty"]?.compactText() == "\"\"")
+        #expect(spec["list"]?.compactText() == "[a, b]")
+        #expect(spec["script"]?.compactText() == "aws s3 cp x s3://bucket/y …", "a multi-line value shows its first line")
+        let long = String(repeating: "x", count: 300)
+        #expect(ManifestNode(.scalar(long), at: SourceLocation(line: 1, column: 1)).compactText(limit: 80).count <= 81)
+    }
+
     @Test func aMappingUsedAsAKeyIsNotAKubernetesObject() {
         // `{{ .Values.name }}` parses as a flow mapping whose key is a flow mapping.
         let template = loader.load(text: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n", file: "cm.yaml")
