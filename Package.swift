@@ -39,10 +39,12 @@ let package = Package(
                 "DivergenceRules", "DivergenceReports", "CProcessGuard", "Yams",
             ]
         ),
+        // Findings to a Kustomize overlay for the target (divergence translate).
+        .target(name: "DivergenceTranslate", dependencies: ["DivergenceCore", "DivergenceReports", "Yams"]),
         .executableTarget(
             name: "divergence",
             dependencies: [
-                "DivergenceKit", "DivergenceCore", "DivergenceCatalogue", "DivergenceReports",
+                "DivergenceKit", "DivergenceCore", "DivergenceCatalogue", "DivergenceReports", "DivergenceTranslate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "DivergenceRulesTests", dependencies: ["DivergenceRules", "DivergenceManifests"]),
         .testTarget(name: "DivergenceCatalogueTests", dependencies: ["DivergenceCatalogue", "DivergenceKit", "DivergenceReports"]),
         .testTarget(name: "DivergenceKitTests", dependencies: ["DivergenceKit"]),
+        .testTarget(name: "DivergenceTranslateTests", dependencies: ["DivergenceTranslate", "DivergenceKit", "DivergenceManifests"]),
         .testTarget(name: "DivergenceCLITests", dependencies: ["DivergenceKit", "DivergenceCatalogue", "divergence"], exclude: ["Golden", "Schemas"]),
     ],
     swiftLanguageModes: [.v6]

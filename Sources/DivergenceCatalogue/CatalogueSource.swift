@@ -35,7 +35,8 @@ public struct CatalogueSource: Sendable {
                 part.issues.append(CatalogueIssue(file: directory, line: 0,
                     message: "more than \(CatalogueFiles.maxEntries) entries or deeper than \(CatalogueFiles.maxDepth) levels: not a catalogue directory; the rest was not read"))
             }
-            for entry in entries {
+            // Translations (`translations/`) are read by `divergence translate`, not compiled here.
+            for entry in entries where !entry.relative.hasPrefix("translations/") {
                 let relative = entry.relative
                 let full = directory + "/" + relative
                 if entry.size > CatalogueFiles.maxFileBytes {

@@ -16,7 +16,7 @@ struct Divergence: ParsableCommand {
           3  internal error, or standard output could not be written
         """,
         version: CheckRun.toolVersion,
-        subcommands: [Check.self, Topics.self, Show.self, Search.self, Compare.self, Rules.self, DB.self, ConfigCommand.self],
+        subcommands: [Check.self, Translate.self, Topics.self, Show.self, Search.self, Compare.self, Rules.self, DB.self, ConfigCommand.self],
         defaultSubcommand: nil
     )
 

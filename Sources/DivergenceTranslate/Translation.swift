@@ -1,0 +1,58 @@
+import DivergenceCore
+import Foundation
+
+/// What happens to one finding when its manifests are moved to a target.
+public enum TranslationOutcome: String, Sendable, Codable, CaseIterable {
+    /// The target construct is written; nothing is left to decide.
+    case translated
+    /// Written, with marked placeholders for values only the user knows.
+    case needsInput = "needs-input"
+    /// No faithful mechanical equivalent: the reason and the catalogue's advice instead.
+    case refused
+}
+
+/// One edit of a resource, relative to its root or to the node a finding points at.
+public enum TranslationOperation: Sendable, Hashable {
+    /// Remove the node the finding points at (an annotation, a selector entry).
+    case removeMatched
+    /// Replace the value of the node the finding points at.
+    case replaceMatched(String)
+    /// Set the value at a path from the resource root, creating missing mappings on the way.
+    case set(path: [PathStep], value: String)
+    /// Remove the node at a path from the resource root, if it is there.
+    case remove(path: [PathStep])
+    /// Replace the registry host of the image the finding points at, keeping its repository
+    /// path and tag (read from the manifest, never from a finding's redacted evidence).
+    case rehost(String)
+}
+
+/// A user input a translation leaves as a placeholder, with where to find its value.
+public struct TranslationInput: Sendable, Hashable, Codable {
+    public var name: String
+    public var whereToFind: String
+    public init(name: String, whereToFind: String) { self.name = name; self.whereToFind = whereToFind }
+
+    /// How the placeholder appears in a patch: impossible to mistake for a real value, and
+    /// found by `grep needs-input`.
+    public var placeholder: String { "<<needs-input:\(name)>>" }
+}
+
+/// How the construct a rule finds maps to one target: catalogue knowledge, like the rule.
+public struct Translation: Sendable {
+    public var rule: String
+    public var to: Platform
+    public var outcome: TranslationOutcome
+    public var operations: [TranslationOperation]
+    public var inputs: [TranslationInput]
+    /// Why, for people: what the translation writes, or why it is refused.
+    public var note: String
+    /// Input manifest → the resource as it must look after the patch.
+    public var examples: [(input: String, output: String)]
+    public var file: String
+
+    public init(rule: String, to: Platform, outcome: TranslationOutcome, operations: [TranslationOperation],
+                inputs: [TranslationInput], note: String, examples: [(input: String, output: String)], file: String) {
+        self.rule = rule; self.to = to; self.outcome = outcome; self.operations = operations
+        self.inputs = inputs; self.note = note; self.examples = examples; self.file = file
+    }
+}

@@ -1,0 +1,127 @@
+import DivergenceCore
+import Foundation
+import Yams
+
+/// Reads `translations/*.yaml` of the catalogue directories.
+public enum TranslationSource {
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public var file: String
+        public var message: String
+        public var description: String { "\(file): \(message)" }
+        public init(file: String, message: String) { self.file = file; self.message = message }
+    }
+
+    /// Every translation of `directories` (later directories add to and override earlier ones,
+    /// per rule and target), and the problems found reading them.
+    public static func read(directories: [String]) -> (translations: [Translation], problems: [Problem]) {
+        var byKey: [String: Translation] = [:]
+        var order: [String] = []
+        var problems: [Problem] = []
+        for directory in directories {
+            let folder = directory + "/translations"
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
+            for name in names.sorted() where name.hasSuffix(".yaml") {
+                let file = folder + "/" + name
+                do {
+                    for t in try parse(file: file) {
+                        let key = t.rule + "→" + t.to.rawValue
+                        if byKey[key] == nil { order.append(key) }
+                        byKey[key] = t
+                    }
+                } catch let problem as Problem {
+                    problems.append(problem)
+                } catch {
+                    problems.append(Problem(file: file, message: "\(error)"))
+                }
+            }
+        }
+        return (order.map { byKey[$0]! }, problems)
+    }
+
+    static func parse(file: String) throws -> [Translation] {
+        let attributes = try FileManager.default.attributesOfItem(atPath: file)
+        guard (attributes[.size] as? Int ?? 0) <= 4 << 20 else { throw Problem(file: file, message: "larger than 4 MB; not read") }
+        let content = try String(contentsOfFile: file, encoding: .utf8)
+        guard let root = try Yams.load(yaml: content) as? [String: Any], let list = root["translations"] as? [[String: Any]] else {
+            throw Problem(file: file, message: "a translation file holds a `translations:` list")
+        }
+        return try list.enumerated().map { index, item in
+            func fail(_ message: String) -> Problem { Problem(file: file, message: "translation \(index + 1) (\(item["rule"] ?? "?")): \(message)") }
+            guard let rule = item["rule"] as? String else { throw fail("needs `rule`") }
+            guard let to = (item["to"] as? String).flatMap(Platform.init(rawValue:)) else { throw fail("needs `to` (aws, azure, gcp or local)") }
+            guard let outcome = (item["outcome"] as? String).flatMap(TranslationOutcome.init(rawValue:)) else {
+                throw fail("needs `outcome`: translated, needs-input or refused")
+            }
+            let inputs = (item["inputs"] as? [String: String] ?? [:]).sorted { $0.key < $1.key }.map { TranslationInput(name: $0.key, whereToFind: $0.value) }
+            var operations: [TranslationOperation] = []
+            for op in item["operations"] as? [[String: Any]] ?? [] {
+                if let what = op["remove"] as? String {
+                    operations.append(what == "matched" ? .removeMatched : .remove(path: try steps(what, fail)))
+                } else if let host = op["rehost"] {
+                    operations.append(.rehost(try text(of: host, inputs: inputs, fail)))
+                } else if let value = op["replace"] {
+                    operations.append(.replaceMatched(try text(of: value, inputs: inputs, fail)))
+                } else if let set = op["set"] as? [String: Any], let path = set["path"] as? String, let value = set["value"] {
+                    operations.append(.set(path: try steps(path, fail), value: try text(of: value, inputs: inputs, fail)))
+                } else {
+                    throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST` or `set: {path: PATH, value: VALUE}`")
+                }
+            }
+            if outcome == .refused && !operations.isEmpty { throw fail("a refused translation writes nothing") }
+            if outcome != .refused && operations.isEmpty { throw fail("a translation that is not refused needs operations") }
+            if outcome == .needsInput && inputs.isEmpty { throw fail("needs-input names its `inputs` and where to find each") }
+            guard let note = item["note"] as? String, !note.isEmpty else { throw fail("needs a `note`") }
+            let examples = (item["examples"] as? [[String: Any]] ?? []).compactMap { e -> (String, String)? in
+                guard let input = e["input"] as? String, let output = e["output"] as? String else { return nil }
+                return (input, output)
+            }
+            if outcome != .refused && examples.isEmpty { throw fail("needs at least one example (input → output)") }
+            return Translation(rule: rule, to: to, outcome: outcome, operations: operations, inputs: inputs, note: note,
+                               examples: examples, file: file)
+        }
+    }
+
+    /// `${input:name}` in a value becomes the input's placeholder; any other value is written as is.
+    static func text(of value: Any, inputs: [TranslationInput], _ fail: (String) -> Problem) throws -> String {
+        var text = "\(value)"
+        if let b = value as? Bool { text = b ? "true" : "false" }
+        while let range = text.range(of: #"\$\{input:[a-z0-9-]+\}"#, options: .regularExpression) {
+            let name = String(text[range].dropFirst(8).dropLast())
+            guard let input = inputs.first(where: { $0.name == name }) else { throw fail("uses input '\(name)' that `inputs` does not describe") }
+            text.replaceSubrange(range, with: input.placeholder)
+        }
+        return text
+    }
+
+    /// A path as findings write them: `metadata.annotations["a/b"]`, `spec.containers[0].image`.
+    public static func steps(_ path: String, _ fail: (String) -> Problem = { Problem(file: "", message: $0) }) throws -> [PathStep] {
+        var steps: [PathStep] = []
+        var i = path.startIndex
+        var key = ""
+        func flush() { if !key.isEmpty { steps.append(.key(key)); key = "" } }
+        while i < path.endIndex {
+            let c = path[i]
+            if c == "." {
+                flush()
+                i = path.index(after: i)
+            } else if c == "[" {
+                flush()
+                let rest = path[path.index(after: i)...]
+                if rest.hasPrefix("\"") {
+                    guard let close = rest.dropFirst().range(of: "\"]") else { throw fail("unclosed [\" in path \(path)") }
+                    steps.append(.key(String(rest.dropFirst()[..<close.lowerBound])))
+                    i = close.upperBound
+                } else {
+                    guard let close = rest.firstIndex(of: "]"), let n = Int(rest[..<close]) else { throw fail("bad index in path \(path)") }
+                    steps.append(.index(n))
+                    i = path.index(after: close)
+                }
+            } else {
+                key.append(c)
+                i = path.index(after: i)
+            }
+        }
+        flush()
+        return steps
+    }
+}

@@ -1,0 +1,250 @@
+import DivergenceCore
+import Foundation
+
+/// One RFC 6902 operation.
+public struct PatchOperation: Sendable, Hashable, Codable {
+    public var op: String
+    public var path: String
+    /// A JSON value (a string, or an object when missing mappings are created on the way).
+    public var value: JSONPatchValue?
+
+    public init(op: String, path: String, value: JSONPatchValue? = nil) { self.op = op; self.path = path; self.value = value }
+}
+
+/// The values a patch writes: text, or mappings of them.
+public indirect enum JSONPatchValue: Sendable, Hashable, Codable {
+    case string(String)
+    case object([String: JSONPatchValue])
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let s): try container.encode(s)
+        case .object(let o): try container.encode(o)
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let s = try? container.decode(String.self) { self = .string(s) } else { self = .object(try container.decode([String: JSONPatchValue].self)) }
+    }
+}
+
+/// The edits of one resource, and what Kustomize needs to find it.
+public struct ResourcePatch: Sendable {
+    public var resource: ResourceRef
+    public var file: String
+    public var operations: [PatchOperation]
+}
+
+/// The outcome of one finding.
+public struct TranslatedFinding: Sendable, Codable {
+    public var ruleId: String
+    public var divergenceId: String
+    public var severity: Severity
+    public var file: String
+    public var line: Int
+    public var resource: String
+    public var path: String
+    public var outcome: TranslationOutcome
+    /// What was written, or why nothing was.
+    public var note: String
+    /// For `refused`: the catalogue's advice for the move.
+    public var advice: String?
+    public var inputs: [TranslationInput]
+}
+
+/// Applies the catalogue's translations to the findings of one target.
+public struct Translator: Sendable {
+    public let translations: [String: Translation]
+    public let target: Platform
+    /// Registry hosts to write instead of a placeholder (`--registry-map SOURCE=TARGET`).
+    public let registryMap: [String: String]
+
+    public init(translations: [Translation], target: Platform, registryMap: [String: String] = [:]) {
+        var byRule: [String: Translation] = [:]
+        for t in translations where t.to == target { byRule[t.rule] = t }
+        self.translations = byRule
+        self.target = target
+        self.registryMap = registryMap
+    }
+
+    public struct Plan: Sendable {
+        public var patches: [ResourcePatch] = []
+        public var findings: [TranslatedFinding] = []
+    }
+
+    /// The plan for `findings` (of this target) on `resources` (as parsed, with their trees).
+    public func plan(findings: [Finding], resources: [LocatedResource]) -> Plan {
+        var plan = Plan()
+        var byResource: [String: Int] = [:]
+        func key(_ file: String, _ ref: ResourceRef) -> String { file + "\u{0}" + ref.description }
+        let roots = Dictionary(resources.map { (key($0.file, $0.ref), $0) }, uniquingKeysWith: { a, _ in a })
+        for finding in findings where finding.target == target {
+            var result = TranslatedFinding(ruleId: finding.ruleId, divergenceId: finding.divergenceId, severity: finding.severity,
+                                           file: finding.file, line: finding.line, resource: finding.resource.description,
+                                           path: finding.path, outcome: .refused, note: "", advice: nil, inputs: [])
+            let advice = Prose.sentence(finding.remediation.split(separator: "\n").first.map(String.init) ?? finding.remediation)
+            guard let translation = translations[finding.ruleId] else {
+                result.note = "no mechanical translation of \(finding.ruleId) to \(target.product) in the catalogue"
+                result.advice = advice
+                plan.findings.append(result)
+                continue
+            }
+            result.note = translation.note
+            if translation.outcome == .refused {
+                result.advice = advice
+                plan.findings.append(result)
+                continue
+            }
+            guard let resource = roots[key(finding.file, finding.resource)],
+                  let matched = try? TranslationSource.steps(finding.path),
+                  let matchedNode = Self.node(at: matched, in: resource.root) else {
+                result.note = "the construct is not written where the finding points (rendered or generated); translate it by hand: \(translation.note)"
+                result.advice = advice
+                plan.findings.append(result)
+                continue
+            }
+            var operations: [PatchOperation] = []
+            var outcome = translation.outcome
+            for operation in translation.operations {
+                switch operation {
+                case .removeMatched:
+                    operations.append(PatchOperation(op: "remove", path: Self.pointer(matched)))
+                case .replaceMatched(let value):
+                    operations.append(PatchOperation(op: "replace", path: Self.pointer(matched), value: .string(value)))
+                case .remove(let path):
+                    if Self.node(at: path, in: resource.root) != nil { operations.append(PatchOperation(op: "remove", path: Self.pointer(path))) }
+                case .set(let path, let value):
+                    operations.append(Self.add(path: path, value: value, in: resource.root))
+                case .rehost(let host):
+                    guard let image = matchedNode.scalar, let slash = image.firstIndex(of: "/") else { continue }
+                    let source = String(image[..<slash])
+                    let mapped = registryMap[source]
+                    if mapped != nil, translation.inputs.count == 1 { outcome = .translated }
+                    operations.append(PatchOperation(op: "replace", path: Self.pointer(matched), value: .string((mapped ?? host) + image[slash...])))
+                }
+            }
+            let index = byResource[key(finding.file, finding.resource)] ?? {
+                plan.patches.append(ResourcePatch(resource: finding.resource, file: finding.file, operations: []))
+                byResource[key(finding.file, finding.resource)] = plan.patches.count - 1
+                return plan.patches.count - 1
+            }()
+            for op in operations where !plan.patches[index].operations.contains(where: { $0.path == op.path }) {
+                plan.patches[index].operations.append(op)
+            }
+            result.outcome = outcome
+            result.inputs = outcome == .needsInput ? translation.inputs : []
+            plan.findings.append(result)
+        }
+        // Removes last and deepest first, so list indices and parents stay valid.
+        for i in plan.patches.indices {
+            let ops = plan.patches[i].operations
+            let writes = ops.filter { $0.op != "remove" }
+            let removes = ops.filter { $0.op == "remove" }.sorted { $0.path.localizedStandardCompare($1.path) == .orderedDescending }
+            plan.patches[i].operations = writes + removes
+        }
+        return plan
+    }
+
+    /// `add` at `path`; missing mappings on the way are created by adding the first missing one
+    /// with the rest nested inside it.
+    static func add(path: [PathStep], value: String, in root: ManifestNode) -> PatchOperation {
+        var existing = 0
+        var node = root
+        for step in path.dropLast() {
+            guard case .key(let key) = step, let next = node[key] else { break }
+            node = next
+            existing += 1
+        }
+        if existing >= path.count - 1 { return PatchOperation(op: "add", path: pointer(path), value: .string(value)) }
+        var nested: JSONPatchValue = .string(value)
+        for step in path[(existing + 1)...].reversed() {
+            if case .key(let key) = step { nested = .object([key: nested]) }
+        }
+        return PatchOperation(op: "add", path: pointer(Array(path[...existing])), value: nested)
+    }
+
+    static func node(at path: [PathStep], in root: ManifestNode) -> ManifestNode? {
+        var node = root
+        for step in path {
+            switch step {
+            case .key(let key): guard let next = node[key] else { return nil }; node = next
+            case .index(let i): guard let items = node.items, items.indices.contains(i) else { return nil }; node = items[i]
+            }
+        }
+        return node
+    }
+
+    /// RFC 6901: `/` and `~` in a key are written `~1` and `~0`.
+    static func pointer(_ path: [PathStep]) -> String {
+        path.map { step -> String in
+            switch step {
+            case .key(let key): "/" + key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+            case .index(let i): "/\(i)"
+            }
+        }.joined()
+    }
+
+    /// `operations` applied to `root` in order, as Kustomize applies a JSON patch: what the
+    /// examples are checked against.
+    public static func apply(_ operations: [PatchOperation], to root: ManifestNode) throws -> ManifestNode {
+        var node = root
+        for op in operations {
+            let steps = op.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { part -> PathStep in
+                let key = part.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+                return Int(key).map { .index($0) } ?? .key(key)
+            }
+            node = try edit(node, steps[...], op)
+        }
+        return node
+    }
+
+    struct ApplyError: Error, CustomStringConvertible { var description: String }
+
+    static func edit(_ node: ManifestNode, _ steps: ArraySlice<PathStep>, _ op: PatchOperation) throws -> ManifestNode {
+        guard let step = steps.first else { throw ApplyError(description: "empty path") }
+        let last = steps.count == 1
+        func value(_ v: JSONPatchValue?) -> ManifestNode {
+            switch v {
+            case .string(let s)?: return ManifestNode(.scalar(s), at: node.location)
+            case .object(let o)?: return ManifestNode(.mapping(o.sorted { $0.key < $1.key }.map { ManifestNode.Entry(key: $0.key, keyLocation: node.location, value: value($0.value)) }), at: node.location)
+            case nil: return ManifestNode(.scalar(""), at: node.location)
+            }
+        }
+        switch (node.value, step) {
+        case (.mapping(var entries), .key(let key)):
+            let index = entries.firstIndex { $0.key == key }
+            if last {
+                switch op.op {
+                case "remove":
+                    guard let index else { throw ApplyError(description: "remove: no \(op.path)") }
+                    entries.remove(at: index)
+                case "replace", "add":
+                    if op.op == "replace" && index == nil { throw ApplyError(description: "replace: no \(op.path)") }
+                    if let index { entries[index].value = value(op.value) } else { entries.append(ManifestNode.Entry(key: key, keyLocation: node.location, value: value(op.value))) }
+                default: throw ApplyError(description: "unsupported op \(op.op)")
+                }
+            } else {
+                guard let index else { throw ApplyError(description: "\(op.op): no parent for \(op.path)") }
+                entries[index].value = try edit(entries[index].value, steps.dropFirst(), op)
+            }
+            return ManifestNode(.mapping(entries), at: node.location)
+        case (.sequence(var items), .index(let i)):
+            guard items.indices.contains(i) || (op.op == "add" && last && i == items.count) else { throw ApplyError(description: "\(op.op): index out of range in \(op.path)") }
+            if last {
+                switch op.op {
+                case "remove": items.remove(at: i)
+                case "replace": items[i] = value(op.value)
+                case "add": items.insert(value(op.value), at: i)
+                default: throw ApplyError(description: "unsupported op \(op.op)")
+                }
+            } else {
+                items[i] = try edit(items[i], steps.dropFirst(), op)
+            }
+            return ManifestNode(.sequence(items), at: node.location)
+        default:
+            throw ApplyError(description: "\(op.op): \(op.path) does not fit the document")
+        }
+    }
+}

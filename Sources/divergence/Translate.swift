@@ -1,0 +1,77 @@
+import ArgumentParser
+import DivergenceCore
+import DivergenceKit
+import DivergenceManifests
+import DivergenceReports
+import DivergenceTranslate
+import Foundation
+
+struct Translate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a Kustomize overlay that moves the scanned manifests to the target cloud, and a report of every finding: translated, needs input, or refused.")
+
+    @Argument(help: "Manifest files or directories (the originals are never modified).")
+    var paths: [String] = []
+
+    @Option(help: "The cloud the manifests run on: aws, azure, gcp (eks, aks, gke).")
+    var from: Platform
+
+    @Option(help: "The target cloud(s), comma-separated; one overlay folder each under --output when several.")
+    var to: String
+
+    @Option(help: "The folder to write the overlay to (created; a previous overlay's files are replaced).")
+    var output: String
+
+    @Option(name: .customLong("registry-map"), help: "Write images of registry host SOURCE with host TARGET (SOURCE=TARGET). Repeatable.")
+    var registryMap: [String] = []
+
+    @Option(help: "Also write translation.json: text or json.") var format: QueryFormat = .text
+    @OptionGroup var catalogueOptions: CatalogueOptions
+
+    func validate() throws {
+        if paths.isEmpty || paths.contains("-") { throw ValidationError("give manifest files or directories (standard input cannot be copied into an overlay)") }
+        for entry in registryMap where entry.split(separator: "=").count != 2 {
+            throw ValidationError("--registry-map takes SOURCE=TARGET, not \(entry)")
+        }
+    }
+
+    func run() throws {
+        let targets = try Check.parseTargets(to)
+        if targets.contains(from) { throw UsageError(description: "--to \(from.rawValue) is the same platform as --from; nothing would move") }
+        let directories = try catalogueOptions.dataDirectories()
+        let (translations, problems) = TranslationSource.read(directories: directories)
+        if !problems.isEmpty { throw UsageError(description: problems.map(\.description).joined(separator: "\n")) }
+        let catalogue = try catalogueOptions.load()
+        let run = try CheckRun(catalogue: catalogue)
+        var options = CheckOptions(paths: paths, from: from, to: targets)
+        options.honourGitIgnore = true
+        let report = run.run(options)
+        // The trees of the resources, read again: the report keeps only what a report needs.
+        let loader = ManifestLoader()
+        let (files, _) = loader.expand(paths: paths)
+        let sets = files.map { loader.load(data: (try? Data(contentsOf: URL(fileURLWithPath: $0))) ?? Data(), file: $0) }
+        let resources = sets.flatMap(\.resources)
+        // Only files whose every document is a plain resource go into the overlay: a
+        // kustomization or a file that failed to load would break the build.
+        let usable = zip(files, sets).filter { _, set in
+            !set.resources.isEmpty && set.errors.isEmpty && !set.resources.contains { $0.ref.group == "kustomize.config.k8s.io" }
+        }.map(\.0)
+        let map = Dictionary(registryMap.map { entry -> (String, String) in
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            return (parts[0], parts[1])
+        }, uniquingKeysWith: { _, b in b })
+        var failed = false
+        for target in targets {
+            let directory = targets.count > 1 ? output + "/" + target.rawValue : output
+            let translator = Translator(translations: translations, target: target, registryMap: map)
+            let plan = translator.plan(findings: report.findings, resources: resources)
+            let summary = try OverlayWriter(directory: directory, from: from, to: target).write(plan, files: usable, json: format == .json)
+            try Terminal.write("\(from.rawValue) → \(target.rawValue): \(summary.translated) translated, \(summary.needsInput) need input, \(summary.refused) refused; \(summary.patches) patch(es) in \(directory) (see \(directory)/TRANSLATION.md)\n")
+            failed = failed || summary.needsInput > 0 || summary.refused > 0
+        }
+        for error in report.coverage.errors { Terminal.error("\(error.file)\(error.line.map { ":\($0)" } ?? ""): \(error.message)") }
+        if !report.coverage.errors.isEmpty { throw ExitCode(ExitStatus.usage) }
+        // Like check: 1 when something is left for people (input to fill, constructs to redesign).
+        if failed { throw ExitCode(ExitStatus.findings) }
+    }
+}

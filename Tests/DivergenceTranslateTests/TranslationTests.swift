@@ -1,0 +1,73 @@
+import DivergenceCore
+import DivergenceKit
+import DivergenceManifests
+import DivergenceTranslate
+import Foundation
+import Testing
+
+enum Fixtures {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let translations = TranslationSource.read(directories: [root + "/Data"])
+    static let checkRun: CheckRun = {
+        let cache = NSTemporaryDirectory() + "divergence-translate-tests-\(ProcessInfo.processInfo.processIdentifier)"
+        let catalogue = try! Catalogue.load(dataDirectories: [root + "/Data"], cacheDirectory: cache)
+        return try! CheckRun(catalogue: catalogue)
+    }()
+
+    /// A document as plain values, for comparing trees whatever their layout.
+    static func plain(_ node: ManifestNode) -> AnyHashable {
+        switch node.value {
+        case .scalar(let s): s
+        case .sequence(let items): items.map(plain)
+        case .mapping(let entries): Dictionary(entries.map { ($0.key, plain($0.value)) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+}
+
+/// Each translation's examples are its tests: the rule fires on the input, and the patch the
+/// translator writes turns the input into the expected output.
+@Suite struct TranslationExampleTests {
+    @Test func theCatalogueTranslationsReadWithoutProblems() {
+        #expect(Fixtures.translations.problems.isEmpty, "\(Fixtures.translations.problems)")
+        #expect(Fixtures.translations.translations.count >= 20)
+        let rules = Set(Fixtures.checkRun.catalogue.rules.map(\.id))
+        for t in Fixtures.translations.translations { #expect(rules.contains(t.rule), "\(t.rule) is a rule of the catalogue") }
+    }
+
+    @Test func everyExampleBecomesItsOutput() throws {
+        for t in Fixtures.translations.translations {
+            for (i, example) in t.examples.enumerated() {
+                let label = "\(t.rule) → \(t.to.rawValue) example \(i + 1)"
+                let input = ManifestLoader().load(text: example.input, file: "in.yaml")
+                let report = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [t.to]))
+                let findings = report.findings.filter { $0.ruleId == t.rule }
+                try #require(!findings.isEmpty, "\(label): the rule fires on the input")
+                let plan = Translator(translations: [t], target: t.to).plan(findings: findings, resources: input.resources)
+                #expect(plan.findings.allSatisfy { $0.outcome == t.outcome }, "\(label): \(plan.findings.map(\.note))")
+                let patched = try Translator.apply(plan.patches.first?.operations ?? [], to: input.resources[0].root)
+                let expected = try #require(ManifestLoader().load(text: example.output, file: "out.yaml").resources.first, "\(label): output parses")
+                #expect(Fixtures.plain(patched) == Fixtures.plain(expected.root), "\(label)")
+            }
+        }
+    }
+
+    @Test func aRegistryMapFillsTheHostAndNeedsNoInput() throws {
+        let t = try #require(Fixtures.translations.translations.first { $0.rule == "aws.registry.ecr-private-image" && $0.to == .azure })
+        let input = ManifestLoader().load(text: t.examples[0].input, file: "in.yaml")
+        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.azure])).findings.filter { $0.ruleId == t.rule }
+        let plan = Translator(translations: [t], target: .azure, registryMap: ["111122223333.dkr.ecr.eu-west-1.amazonaws.com": "shop.azurecr.io"])
+            .plan(findings: findings, resources: input.resources)
+        #expect(plan.findings.first?.outcome == .translated)
+        #expect(plan.patches.first?.operations.first?.value == .string("shop.azurecr.io/shop/api:1.4"))
+    }
+
+    @Test func pointersEscapeSlashesAndTildes() throws {
+        let steps = try TranslationSource.steps(#"metadata.annotations["eks.amazonaws.com/role-arn"]"#)
+        #expect(steps == [.key("metadata"), .key("annotations"), .key("eks.amazonaws.com/role-arn")])
+        let t = try #require(Fixtures.translations.translations.first { $0.rule == "aws.identity.irsa-role-arn" && $0.to == .gcp })
+        let input = ManifestLoader().load(text: t.examples[0].input, file: "in.yaml")
+        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.gcp])).findings.filter { $0.ruleId == t.rule }
+        let ops = Translator(translations: [t], target: .gcp).plan(findings: findings, resources: input.resources).patches[0].operations
+        #expect(ops.map(\.path).contains("/metadata/annotations/eks.amazonaws.com~1role-arn"))
+    }
+}
