@@ -10,6 +10,8 @@ public struct OverlayWriter: Sendable {
     public var directory: String
     public var from: Platform?
     public var to: Platform
+    /// Scanned files not in the overlay, with why (a repeated resource, a Kustomize file).
+    public var leftOut: [(file: String, reason: String)] = []
 
     public init(directory: String, from: Platform?, to: Platform) {
         self.directory = directory; self.from = from; self.to = to
@@ -23,6 +25,7 @@ public struct OverlayWriter: Sendable {
         public var refused: Int
         public var patches: Int
         public var findings: [TranslatedFinding]
+        public var leftOut: [String: String] = [:]
     }
 
     /// Writes the overlay for `plan` over `files` (the scanned files that hold resources).
@@ -66,8 +69,9 @@ public struct OverlayWriter: Sendable {
         }
         try Self.atomically(Data(kustomization.utf8), to: directory + "/kustomization.yaml")
         let count = { (o: TranslationOutcome) in plan.findings.filter { $0.outcome == o }.count }
-        let summary = Summary(to: to, directory: directory, translated: count(.translated), needsInput: count(.needsInput),
+        var summary = Summary(to: to, directory: directory, translated: count(.translated), needsInput: count(.needsInput),
                               refused: count(.refused), patches: plan.patches.filter { !$0.operations.isEmpty }.count, findings: plan.findings)
+        summary.leftOut = Dictionary(leftOut.map { ($0.file, $0.reason) }, uniquingKeysWith: { a, _ in a })
         try Self.atomically(Data(report(summary).utf8), to: directory + "/TRANSLATION.md")
         if json {
             let encoder = JSONEncoder()
@@ -87,6 +91,11 @@ public struct OverlayWriter: Sendable {
         if !inputs.isEmpty {
             out += "## Values to fill in\n\nEach placeholder is written `<<needs-input:NAME>>` in the patches (`grep -r needs-input patches/`).\n\n| Placeholder | Where to find the value on \(to.rawValue) |\n|---|---|\n"
             for input in inputs { out += "| `\(input.placeholder)` | \(e(input.whereToFind)) |\n" }
+            out += "\n"
+        }
+        if !leftOut.isEmpty {
+            out += "## Files left out of the overlay\n\n| File | Why |\n|---|---|\n"
+            for item in leftOut { out += "| \(e(item.file)) | \(e(item.reason)) |\n" }
             out += "\n"
         }
         for outcome in TranslationOutcome.allCases {

@@ -85,6 +85,13 @@ public struct Translator: Sendable {
                                            file: finding.file, line: finding.line, resource: finding.resource.description,
                                            path: finding.path, outcome: .refused, note: "", advice: nil, inputs: [])
             let advice = Prose.sentence(finding.remediation.split(separator: "\n").first.map(String.init) ?? finding.remediation)
+            if finding.severity == .info, translations[finding.ruleId] == nil {
+                // The target behaves the same: kept as written.
+                result.outcome = .translated
+                result.note = "kept as written: it behaves the same on \(target.product)"
+                plan.findings.append(result)
+                continue
+            }
             guard let translation = translations[finding.ruleId] else {
                 result.note = "no mechanical translation of \(finding.ruleId) to \(target.product) in the catalogue"
                 result.advice = advice
@@ -100,7 +107,7 @@ public struct Translator: Sendable {
             guard let resource = roots[key(finding.file, finding.resource)],
                   let matched = try? TranslationSource.steps(finding.path),
                   let matchedNode = Self.node(at: matched, in: resource.root) else {
-                result.note = "the construct is not written where the finding points (rendered or generated); translate it by hand: \(translation.note)"
+                result.note = "not patched: the resource is not in the overlay (a file left out, a resource another shares its kind and name with) or the construct is not written where the finding points; translate it by hand: \(translation.note)"
                 result.advice = advice
                 plan.findings.append(result)
                 continue

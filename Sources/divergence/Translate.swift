@@ -53,19 +53,48 @@ struct Translate: ParsableCommand {
         let resources = sets.flatMap(\.resources)
         // Only files whose every document is a plain resource go into the overlay: a
         // kustomization or a file that failed to load would break the build.
-        let usable = zip(files, sets).filter { _, set in
-            !set.resources.isEmpty && set.errors.isEmpty && !set.resources.contains { $0.ref.group == "kustomize.config.k8s.io" }
-        }.map(\.0)
+        // Kustomize refuses two resources with one identity (no namespace counts as `default`),
+        // so a file that repeats one already
+        // taken (a variant of an example, a copy for another environment) is left out and named.
+        var usable: [String] = []
+        var leftOut: [(file: String, reason: String)] = []
+        var seen: [String: String] = [:]
+        for (file, set) in zip(files, sets) {
+            if set.resources.isEmpty { continue }
+            if !set.errors.isEmpty { leftOut.append((file, "could not be read as manifests")); continue }
+            if set.resources.contains(where: { $0.ref.group == "kustomize.config.k8s.io" }) { leftOut.append((file, "a Kustomize file, not a resource")); continue }
+            if set.resources.contains(where: { $0.root["metadata"]?["name"]?.scalar?.isEmpty ?? true }) {
+                leftOut.append((file, "a resource without metadata.name (generateName), which Kustomize cannot load")); continue
+            }
+            let ids = set.resources.map { "\($0.ref.group)/\($0.ref.kind)/\($0.ref.namespace ?? "default")/\($0.ref.name)" }
+            if let repeated = ids.first(where: { seen[$0] != nil }) {
+                leftOut.append((file, "repeats \(repeated.split(separator: "/").suffix(2).joined(separator: "/")) already taken from \(seen[repeated]!); translate it on its own"))
+                continue
+            }
+            if Set(ids).count < ids.count { leftOut.append((file, "defines one resource twice")); continue }
+            for id in ids { seen[id] = file }
+            usable.append(file)
+        }
         let map = Dictionary(registryMap.map { entry -> (String, String) in
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             return (parts[0], parts[1])
         }, uniquingKeysWith: { _, b in b })
+        // A patch target without a namespace matches that kind and name in every namespace: a
+        // resource that shares its kind and name with another is not patched (its findings say so).
+        let included = Set(usable)
+        var names: [String: Int] = [:]
+        for r in resources where included.contains(r.file) { names["\(r.ref.group)/\(r.ref.kind)/\(r.ref.name)", default: 0] += 1 }
+        let ambiguous = Set(resources.filter { included.contains($0.file) && $0.ref.namespace == nil && names["\($0.ref.group)/\($0.ref.kind)/\($0.ref.name)", default: 0] > 1 }
+            .map { "\($0.file)\u{0}\($0.ref.description)" })
+        let patchable = resources.filter { included.contains($0.file) && !ambiguous.contains("\($0.file)\u{0}\($0.ref.description)") }
         var failed = false
         for target in targets {
             let directory = targets.count > 1 ? output + "/" + target.rawValue : output
             let translator = Translator(translations: translations, target: target, registryMap: map)
-            let plan = translator.plan(findings: report.findings, resources: resources)
-            let summary = try OverlayWriter(directory: directory, from: from, to: target).write(plan, files: usable, json: format == .json)
+            let plan = translator.plan(findings: report.findings, resources: patchable)
+            var writer = OverlayWriter(directory: directory, from: from, to: target)
+            writer.leftOut = leftOut
+            let summary = try writer.write(plan, files: usable, json: format == .json)
             try Terminal.write("\(from.rawValue) → \(target.rawValue): \(summary.translated) translated, \(summary.needsInput) need input, \(summary.refused) refused; \(summary.patches) patch(es) in \(directory) (see \(directory)/TRANSLATION.md)\n")
             failed = failed || summary.needsInput > 0 || summary.refused > 0
         }
