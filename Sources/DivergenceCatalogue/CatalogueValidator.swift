@@ -92,6 +92,10 @@ public enum CatalogueValidator {
             }
             for (platform, side) in point.platforms.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 for construct in side.constructs {
+                    // An absence (`storageClassName absent`) shows in an example that leaves the
+                    // key out: any rule of the point for this platform stands for it.
+                    if construct.range(of: #"\babsent\b"#, options: .regularExpression) != nil,
+                       examples.contains(where: { owner, _ in owner == .platform(platform) || owner == .neutral }) { continue }
                     let anchors = Self.anchors(of: construct)
                     if anchors.isEmpty {
                         add("\(platform.rawValue) construct '\(construct)' names no manifest key or value; write its manifest form, or move it to outsideManifests with why")
@@ -122,20 +126,34 @@ public enum CatalogueValidator {
             text.replaceSubrange(open...close, with: " ")
         }
         // `spec.type: LoadBalancer` is written nested in YAML: `type: LoadBalancer` is what an
-        // example shows. A bare field path shows as its last key (`loadBalancerSourceRanges:`),
-        // when that key is specific enough to tell.
-        if let pair = text.range(of: #"^\s*[A-Za-z0-9_./\[\]"-]+\s*:\s*[^\s:]*\s*$"#, options: .regularExpression) {
-            let parts = text[pair].split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            let key = parts[0].split(separator: ".").last.map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "[]\"")) } ?? parts[0]
-            let value = parts.count > 1 ? parts[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"'")) : ""
-            if !value.isEmpty {
+        // example shows. A construct may list alternatives (`storageClassName: a | b`) and end
+        // with a note in parentheses; a bare field path shows as its last key
+        // (`loadBalancerSourceRanges:`) when that key is specific enough to tell.
+        var plain = text
+        if let note = plain.range(of: #"\s*\([^()]*\)\s*$"#, options: .regularExpression) { plain.removeSubrange(note) }
+        if let colon = plain.range(of: ":"), plain.range(of: #"^\s*[A-Za-z0-9_./\[\]"-]+\s*:"#, options: .regularExpression) != nil {
+            let rawKey = plain[..<colon.lowerBound].trimmingCharacters(in: .whitespaces)
+            let key = rawKey.split(separator: ".").last.map { String($0).replacingOccurrences(of: "[]", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "[]\"")) } ?? rawKey
+            let values = plain[colon.upperBound...].split(separator: "|").map {
+                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            }.filter { !$0.isEmpty && !$0.contains(" ") }
+            for value in values {
                 result += ["\(key): \(value)", "\(key): \"\(value)\"", "\(key): '\(value)'"]
-            } else if key.count >= 6 {
-                result.append(key + ":")
+                // `[ReadWriteMany]` is also written as a block list item.
+                if value.hasPrefix("["), value.hasSuffix("]") {
+                    for item in value.dropFirst().dropLast().split(separator: ",") { result.append("- " + item.trimmingCharacters(in: .whitespaces)) }
+                }
             }
+            if key.count >= 8 { result.append(key + ":") }
         }
-        for path in text.split(separator: " ") where path.range(of: #"^[a-z][A-Za-z0-9]*(\.[a-z][A-Za-z0-9]*)+$"#, options: .regularExpression) != nil {
-            if let last = path.split(separator: ".").last, last.count >= 6 { result.append(last + ":") }
+        for path in text.split(separator: " ") where path.range(of: #"^[a-z][A-Za-z0-9]*(\[\d*\])?(\.[a-z][A-Za-z0-9]*(\[\d*\])?)+$"#, options: .regularExpression) != nil {
+            if let last = path.split(separator: ".").last?.split(separator: "[").first, last.count >= 6 { result.append(last + ":") }
+        }
+        // URL schemes of object stores and similar: `s3://`, `gs://`, `abfs://`.
+        var rest = Substring(text)
+        while let scheme = rest.range(of: #"\b[a-z][a-z0-9+]*://"#, options: .regularExpression) {
+            result.append(String(rest[scheme]))
+            rest = rest[scheme.upperBound...]
         }
         // ARNs: `arn:aws:iam::…` is one token to a manifest, not words around colons.
         if let arn = text.range(of: #"arn:aws[a-z-]*:[a-z0-9-]+:"#, options: .regularExpression) {

@@ -88,15 +88,15 @@ struct DB: ParsableCommand {
         func validate() throws {
             if format == .markdown { throw ValidationError("--format markdown is not available here; use text or json") }
         }
-        @Flag(help: "Also check provenance: a checked date on every source, and every construct shown by a rule or listed outside manifests.")
-        var provenance = false
         @OptionGroup var catalogueOptions: CatalogueOptions
 
         func run() throws {
             let directories = try catalogueOptions.dataDirectories()
             let source = CatalogueSource.read(directories: directories)
             var issues = CatalogueValidator.validate(source)
-            if provenance { issues += CatalogueValidator.provenance(source) }
+            // Provenance too: a checked date on every source, and every construct a point names
+            // shown by one of its rules or listed outside manifests with why.
+            issues += CatalogueValidator.provenance(source)
             let points = Dictionary(source.points.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             issues += ExampleVerifier.verify(rules: source.rules, points: points)
             if format == .json {

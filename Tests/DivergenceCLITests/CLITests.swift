@@ -70,8 +70,8 @@ enum CLI {
         #expect(clean.status == 0)
         // A public Docker Hub image: pulls anywhere, under the anonymous rate limit (low).
         let lowOnly = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n"
-        #expect(try CLI.run(["check", "-", "--from", "aws", "--to", "gcp"], stdin: lowOnly).status == 0)
-        #expect(try CLI.run(["check", "-", "--from", "aws", "--to", "gcp", "--fail-on", "low"], stdin: lowOnly).status == 1)
+        #expect(try CLI.run(["check", "-", "--from", "aws", "--to", "azure"], stdin: lowOnly).status == 0)
+        #expect(try CLI.run(["check", "-", "--from", "aws", "--to", "azure", "--fail-on", "low"], stdin: lowOnly).status == 1)
     }
 
     @Test func usageErrorsExitTwo() throws {

@@ -51,9 +51,24 @@ enum CatalogueFixture {
 
 @Suite struct BuiltInCatalogueTests {
     @Test func validatesWithoutProblems() {
-        let issues = CatalogueValidator.validate(CatalogueFixture.source)
+        let issues = CatalogueValidator.validate(CatalogueFixture.source) + CatalogueValidator.provenance(CatalogueFixture.source)
         for issue in issues { print(issue) }
         #expect(issues.isEmpty)
+    }
+
+    /// Every source says when it was read, and every construct a point names is shown by one of
+    /// its rules or listed outside manifests: a point that loses either fails validation.
+    @Test func provenanceIsRequired() throws {
+        var source = CatalogueFixture.source
+        let index = try #require(source.points.firstIndex { $0.id == "load-balancing.idle-timeout" })
+        #expect(source.points[index].sources.allSatisfy { $0.checked != nil })
+        source.points[index].sources[0].checked = nil
+        source.points[index].platforms[.aws]?.constructs.append("service.beta.kubernetes.io/aws-load-balancer-made-up-annotation")
+        source.points[index].sources[1].revision = "not a revision"
+        let issues = CatalogueValidator.provenance(source).map(\.message)
+        #expect(issues.contains { $0.contains("has no 'checked' date") })
+        #expect(issues.contains { $0.contains("aws-load-balancer-made-up-annotation") && $0.contains("not shown by a fire example") })
+        #expect(issues.contains { $0.contains("revision must look like owner/repo@<commit>:<path>") })
     }
 
     @Test func coversEveryDomainWithAllPairsAndSources() {
