@@ -238,8 +238,8 @@ public struct RuleEngine: Sendable {
         }
     }
 
-    /// One construct, one finding: the matches of one divergence point on one resource (several
-    /// keys, list items, or rules of the point) become one match, with the others as related
+    /// One construct, one finding: the matches of one divergence point and one owning platform on
+    /// one resource (several keys, list items, or rules of the point) become one match, with the others as related
     /// locations: a gcsfuse volume, its bucket and its pod annotation are one Cloud Storage
     /// mount; the `prometheus.io/*` keys one scrape configuration; a TPU selector and the TPU
     /// request of the same pod one accelerator port. Container images stay apart: each runs its
@@ -248,14 +248,28 @@ public struct RuleEngine: Sendable {
     /// document): the key a user must change.
     static func mergedByConstruct(_ matches: [RuleMatch]) -> [RuleMatch] {
         guard matches.count > 1 else { return matches }
-        struct Key: Hashable { var point: String; var image: String? }
+        // Per owning cloud too, when two clouds' constructs of one point meet in one resource: an
+        // Event Hubs endpoint and an MSK endpoint are both event streaming, but each is native to
+        // a different target, so neither may hide the other. A neutral match (a bare
+        // `type: LoadBalancer`) joins the first cloud's construct.
+        struct Key: Hashable { var point: String; var owner: String; var image: String? }
+        func image(_ match: RuleMatch) -> String? {
+            match.node.steps.last == .key("image") && !containerScope(of: match.node.steps).isEmpty ? match.node.evidence : nil
+        }
+        var clouds: [Key: Set<String>] = [:]
+        for match in matches {
+            guard case .platform(let platform) = match.rule.owner else { continue }
+            clouds[Key(point: match.rule.point, owner: "", image: image(match)), default: []].insert(platform.rawValue)
+        }
         var groups: [Key: Int] = [:]
         var members: [[RuleMatch]] = []
         for match in matches {
             // A container's image is its own construct (an overlay may rewrite it alone); the same
             // image in several containers (an init container and the main one) is one pull and one fix.
-            let image = match.node.steps.last == .key("image") && !containerScope(of: match.node.steps).isEmpty ? match.node.evidence : nil
-            let key = Key(point: match.rule.point, image: image)
+            var key = Key(point: match.rule.point, owner: "", image: image(match))
+            if let owners = clouds[key], owners.count > 1 {
+                if case .platform(let platform) = match.rule.owner { key.owner = platform.rawValue } else { key.owner = owners.min()! }
+            }
             if let g = groups[key] {
                 members[g].append(match)
             } else {
