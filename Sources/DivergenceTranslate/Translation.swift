@@ -49,6 +49,10 @@ public struct Translation: Sendable {
     /// Input manifest → the resource as it must look after the patch.
     public var examples: [(input: String, output: String)]
     public var file: String
+    /// Where the target offers several equivalents: the choice this translation is one option
+    /// of (`ingress: agic`), and whether it is the default when the user says nothing.
+    public var choice: (name: String, value: String)?
+    public var isDefault = false
 
     public init(rule: String, to: Platform, outcome: TranslationOutcome, operations: [TranslationOperation],
                 inputs: [TranslationInput], note: String, examples: [(input: String, output: String)], file: String) {

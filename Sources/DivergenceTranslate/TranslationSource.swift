@@ -13,10 +13,24 @@ public enum TranslationSource {
 
     /// Every translation of `directories` (later directories add to and override earlier ones,
     /// per rule and target), and the problems found reading them.
+    /// The options of each choice (`ingress` → app-routing, agic, agc), the default first.
+    public static func choices(in translations: [Translation]) -> [String: [String]] {
+        var options: [String: [String]] = [:]
+        for t in translations {
+            guard let choice = t.choice else { continue }
+            if !options[choice.name, default: []].contains(choice.value) {
+                if t.isDefault { options[choice.name, default: []].insert(choice.value, at: 0) } else { options[choice.name, default: []].append(choice.value) }
+            }
+        }
+        return options
+    }
+
     public static func read(directories: [String]) -> (translations: [Translation], problems: [Problem]) {
         var byKey: [String: Translation] = [:]
         var order: [String] = []
         var problems: [Problem] = []
+        // Options of one choice share a rule and target: the key names the option too.
+        func key(_ t: Translation) -> String { t.rule + "→" + t.to.rawValue + (t.choice.map { "#\($0.name)=\($0.value)" } ?? "") }
         for directory in directories {
             let folder = directory + "/translations"
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
@@ -24,9 +38,8 @@ public enum TranslationSource {
                 let file = folder + "/" + name
                 do {
                     for t in try parse(file: file) {
-                        let key = t.rule + "→" + t.to.rawValue
-                        if byKey[key] == nil { order.append(key) }
-                        byKey[key] = t
+                        if byKey[key(t)] == nil { order.append(key(t)) }
+                        byKey[key(t)] = t
                     }
                 } catch let problem as Problem {
                     problems.append(problem)
@@ -76,8 +89,14 @@ public enum TranslationSource {
                 return (input, output)
             }
             if outcome != .refused && examples.isEmpty { throw fail("needs at least one example (input → output)") }
-            return Translation(rule: rule, to: to, outcome: outcome, operations: operations, inputs: inputs, note: note,
-                               examples: examples, file: file)
+            var translation = Translation(rule: rule, to: to, outcome: outcome, operations: operations, inputs: inputs, note: note,
+                                          examples: examples, file: file)
+            if let choice = item["choice"] as? [String: Any] {
+                guard choice.count == 1, let (name, value) = choice.first.map({ ($0.key, "\($0.value)") }) else { throw fail("`choice` names one option, e.g. {ingress: agic}") }
+                translation.choice = (name, value)
+                translation.isDefault = item["default"] as? Bool ?? false
+            }
+            return translation
         }
     }
 

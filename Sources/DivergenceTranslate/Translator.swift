@@ -61,9 +61,17 @@ public struct Translator: Sendable {
     /// Registry hosts to write instead of a placeholder (`--registry-map SOURCE=TARGET`).
     public let registryMap: [String: String]
 
-    public init(translations: [Translation], target: Platform, registryMap: [String: String] = [:]) {
+    /// `choices` picks among a target's equivalents (`ingress: agic`); a choice not given takes
+    /// the option marked default.
+    public init(translations: [Translation], target: Platform, registryMap: [String: String] = [:], choices: [String: String] = [:]) {
         var byRule: [String: Translation] = [:]
-        for t in translations where t.to == target { byRule[t.rule] = t }
+        for t in translations where t.to == target {
+            if let choice = t.choice {
+                let chosen = choices[choice.name].map { $0 == choice.value } ?? t.isDefault
+                guard chosen else { continue }
+            }
+            byRule[t.rule] = t
+        }
         self.translations = byRule
         self.target = target
         self.registryMap = registryMap

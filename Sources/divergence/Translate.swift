@@ -25,11 +25,17 @@ struct Translate: ParsableCommand {
     @Option(name: .customLong("registry-map"), help: "Write images of registry host SOURCE with host TARGET (SOURCE=TARGET). Repeatable.")
     var registryMap: [String] = []
 
+    @Option(name: .customLong("choose"), help: "Where the target offers several equivalents, which one: NAME=OPTION (ingress=app-routing|agic|agc on Azure, gcp-identity=impersonation|principal). Repeatable; without it each choice takes its documented default (see TRANSLATION.md).")
+    var choose: [String] = []
+
     @Option(help: "Also write translation.json: text or json.") var format: QueryFormat = .text
     @OptionGroup var catalogueOptions: CatalogueOptions
 
     func validate() throws {
         if paths.isEmpty || paths.contains("-") { throw ValidationError("give manifest files or directories (standard input cannot be copied into an overlay)") }
+        for entry in choose where entry.split(separator: "=").count != 2 {
+            throw ValidationError("--choose takes NAME=OPTION, not \(entry)")
+        }
         for entry in registryMap where entry.split(separator: "=").count != 2 {
             throw ValidationError("--registry-map takes SOURCE=TARGET, not \(entry)")
         }
@@ -41,11 +47,23 @@ struct Translate: ParsableCommand {
         let directories = try catalogueOptions.dataDirectories()
         let (translations, problems) = TranslationSource.read(directories: directories)
         if !problems.isEmpty { throw UsageError(description: problems.map(\.description).joined(separator: "\n")) }
+        let options = TranslationSource.choices(in: translations)
+        var chosen: [String: String] = [:]
+        for entry in choose {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let known = options[parts[0]] else {
+                throw UsageError(description: "--choose \(entry): no choice named \(parts[0]) (choices: \(options.keys.sorted().joined(separator: ", ")))")
+            }
+            guard known.contains(parts[1]) else {
+                throw UsageError(description: "--choose \(entry): \(parts[0]) is one of \(known.joined(separator: ", ")) (default \(known[0]))")
+            }
+            chosen[parts[0]] = parts[1]
+        }
         let catalogue = try catalogueOptions.load()
         let run = try CheckRun(catalogue: catalogue)
-        var options = CheckOptions(paths: paths, from: from, to: targets)
-        options.honourGitIgnore = true
-        let report = run.run(options)
+        var checkOptions = CheckOptions(paths: paths, from: from, to: targets)
+        checkOptions.honourGitIgnore = true
+        let report = run.run(checkOptions)
         // The trees of the resources, read again: the report keeps only what a report needs.
         let loader = ManifestLoader()
         let (files, _) = loader.expand(paths: paths)
@@ -90,7 +108,7 @@ struct Translate: ParsableCommand {
         var failed = false
         for target in targets {
             let directory = targets.count > 1 ? output + "/" + target.rawValue : output
-            let translator = Translator(translations: translations, target: target, registryMap: map)
+            let translator = Translator(translations: translations, target: target, registryMap: map, choices: chosen)
             let plan = translator.plan(findings: report.findings, resources: patchable)
             var writer = OverlayWriter(directory: directory, from: from, to: target)
             writer.leftOut = leftOut

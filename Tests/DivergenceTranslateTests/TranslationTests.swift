@@ -42,7 +42,8 @@ enum Fixtures {
                 let report = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [t.to]))
                 let findings = report.findings.filter { $0.ruleId == t.rule }
                 try #require(!findings.isEmpty, "\(label): the rule fires on the input")
-                let plan = Translator(translations: [t], target: t.to).plan(findings: findings, resources: input.resources)
+                let choices = t.choice.map { [$0.name: $0.value] } ?? [:]
+                let plan = Translator(translations: [t], target: t.to, choices: choices).plan(findings: findings, resources: input.resources)
                 #expect(plan.findings.allSatisfy { $0.outcome == t.outcome }, "\(label): \(plan.findings.map(\.note))")
                 let patched = try Translator.apply(plan.patches.first?.operations ?? [], to: input.resources[0].root)
                 let expected = try #require(ManifestLoader().load(text: example.output, file: "out.yaml").resources.first, "\(label): output parses")
@@ -59,6 +60,21 @@ enum Fixtures {
             .plan(findings: findings, resources: input.resources)
         #expect(plan.findings.first?.outcome == .translated)
         #expect(plan.patches.first?.operations.first?.value == .string("shop.azurecr.io/shop/api:1.4"))
+    }
+
+    @Test func aChoicePicksAmongTheTargetsEquivalentsWithADefault() throws {
+        let options = TranslationSource.choices(in: Fixtures.translations.translations)
+        #expect(options["ingress"] == ["app-routing", "agic", "agc"], "the default first")
+        #expect(options["gcp-identity"]?.first == "impersonation")
+        let input = ManifestLoader().load(text: "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  ingressClassName: alb\n", file: "in.yaml")
+        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.azure])).findings
+        func written(_ choices: [String: String]) -> JSONPatchValue? {
+            Translator(translations: Fixtures.translations.translations, target: .azure, choices: choices)
+                .plan(findings: findings, resources: input.resources).patches.first?.operations.first { $0.path == "/spec/ingressClassName" }?.value
+        }
+        #expect(written([:]) == .string("webapprouting.kubernetes.azure.com"))
+        #expect(written(["ingress": "agic"]) == .string("azure-application-gateway"))
+        #expect(written(["ingress": "agc"]) == .string("azure-alb-external"))
     }
 
     @Test func pointersEscapeSlashesAndTildes() throws {
