@@ -24,6 +24,12 @@ public enum TranslationOperation: Sendable, Hashable {
     /// Replace the registry host of the image the finding points at, keeping its repository
     /// path and tag (read from the manifest, never from a finding's redacted evidence).
     case rehost(String)
+    /// Append a value to the list that holds the node the finding points at (a container's
+    /// `args` when the finding is one of them).
+    case appendSibling(String)
+    /// Label the pod templates that run as the ServiceAccount the finding is on (same
+    /// namespace, any workload kind): the wiring some clouds need on the pod as well.
+    case labelPods(key: String, value: String)
 }
 
 /// A user input a translation leaves as a placeholder, with where to find its value.

@@ -121,6 +121,7 @@ public struct Translator: Sendable {
                 continue
             }
             var operations: [PatchOperation] = []
+            var elsewhere: [(LocatedResource, PatchOperation)] = []
             var outcome = translation.outcome
             for operation in translation.operations {
                 switch operation {
@@ -132,6 +133,16 @@ public struct Translator: Sendable {
                     if Self.node(at: path, in: resource.root) != nil { operations.append(PatchOperation(op: "remove", path: Self.pointer(path))) }
                 case .set(let path, let value):
                     operations.append(Self.add(path: path, value: value, in: resource.root))
+                case .appendSibling(let value):
+                    guard case .index = matched.last else { continue }
+                    operations.append(PatchOperation(op: "add", path: Self.pointer(Array(matched.dropLast())) + "/-", value: .string(value)))
+                case .labelPods(let key, let value):
+                    guard finding.resource.kind == "ServiceAccount" else { continue }
+                    for other in resources where other.ref.namespace == finding.resource.namespace {
+                        for template in Self.podTemplates(in: other.root, serviceAccount: finding.resource.name) {
+                            elsewhere.append((other, Self.add(path: template + [.key("metadata"), .key("labels"), .key(key)], value: value, in: other.root)))
+                        }
+                    }
                 case .rehost(let host):
                     guard let image = matchedNode.scalar, let slash = image.firstIndex(of: "/") else { continue }
                     let source = String(image[..<slash])
@@ -148,6 +159,15 @@ public struct Translator: Sendable {
             for op in operations where !plan.patches[index].operations.contains(where: { $0.path == op.path }) {
                 plan.patches[index].operations.append(op)
             }
+            for (other, op) in elsewhere {
+                let otherKey = key(other.file, other.ref)
+                let i = byResource[otherKey] ?? {
+                    plan.patches.append(ResourcePatch(resource: other.ref, file: other.file, operations: []))
+                    byResource[otherKey] = plan.patches.count - 1
+                    return plan.patches.count - 1
+                }()
+                if !plan.patches[i].operations.contains(where: { $0.path == op.path }) { plan.patches[i].operations.append(op) }
+            }
             result.outcome = outcome
             result.inputs = outcome == .needsInput ? translation.inputs : []
             plan.findings.append(result)
@@ -160,6 +180,22 @@ public struct Translator: Sendable {
             plan.patches[i].operations = writes + removes
         }
         return plan
+    }
+
+    /// The paths of the pod templates in `root` whose pod spec runs as `serviceAccount`: the
+    /// mapping that holds both `metadata` (or may) and a `spec` with containers, at any depth.
+    static func podTemplates(in root: ManifestNode, serviceAccount: String) -> [[PathStep]] {
+        var found: [[PathStep]] = []
+        func walk(_ node: ManifestNode, _ path: [PathStep], depth: Int) {
+            guard depth < 16, let entries = node.entries else { return }
+            if let spec = node["spec"], spec["containers"]?.items != nil,
+               (spec["serviceAccountName"]?.scalar ?? spec["serviceAccount"]?.scalar) == serviceAccount {
+                found.append(path)
+            }
+            for entry in entries where entry.value.entries != nil { walk(entry.value, path + [.key(entry.key)], depth: depth + 1) }
+        }
+        walk(root, [], depth: 0)
+        return found
     }
 
     /// `add` at `path`; missing mappings on the way are created by adding the first missing one
@@ -245,6 +281,10 @@ public struct Translator: Sendable {
                 entries[index].value = try edit(entries[index].value, steps.dropFirst(), op)
             }
             return ManifestNode(.mapping(entries), at: node.location)
+        case (.sequence(var items), .key("-")) where last && op.op == "add":
+            // RFC 6902: `-` is the end of the list.
+            items.append(value(op.value))
+            return ManifestNode(.sequence(items), at: node.location)
         case (.sequence(var items), .index(let i)):
             guard items.indices.contains(i) || (op.op == "add" && last && i == items.count) else { throw ApplyError(description: "\(op.op): index out of range in \(op.path)") }
             if last {

@@ -77,6 +77,17 @@ enum Fixtures {
         #expect(written(["ingress": "agc"]) == .string("azure-alb-external"))
     }
 
+    @Test func workloadIdentityIsWiredOnThePodsOfTheServiceAccount() throws {
+        let text = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n  namespace: shop\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  template:\n    spec:\n      serviceAccountName: api\n      containers:\n      - name: api\n        image: nginx\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n"
+        let input = ManifestLoader().load(text: text, file: "in.yaml")
+        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.azure])).findings.filter { $0.ruleId == "aws.identity.irsa-role-arn" }
+        let plan = Translator(translations: Fixtures.translations.translations, target: .azure).plan(findings: findings, resources: input.resources)
+        let deployment = try #require(plan.patches.first { $0.resource.name == "api" && $0.resource.kind == "Deployment" })
+        // The template has no metadata yet: the missing mappings are created on the way.
+        #expect(deployment.operations == [PatchOperation(op: "add", path: "/spec/template/metadata", value: .object(["labels": .object(["azure.workload.identity/use": .string("true")])]))])
+        #expect(!plan.patches.contains { $0.resource.name == "other" }, "a pod that runs as another ServiceAccount is left alone")
+    }
+
     @Test func pointersEscapeSlashesAndTildes() throws {
         let steps = try TranslationSource.steps(#"metadata.annotations["eks.amazonaws.com/role-arn"]"#)
         #expect(steps == [.key("metadata"), .key("annotations"), .key("eks.amazonaws.com/role-arn")])
