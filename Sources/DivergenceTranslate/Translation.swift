@@ -27,6 +27,9 @@ public enum TranslationOperation: Sendable, Hashable {
     /// Append a value to the list that holds the node the finding points at (a container's
     /// `args` when the finding is one of them).
     case appendSibling(String)
+    /// Replace the mapping that holds the node the finding points at (a DNS-01 solver's
+    /// `route53:` block) with a sibling `key` holding `value` (the target's solver block).
+    case swapParent(key: String, value: [String: String])
     /// Label the pod templates that run as the ServiceAccount the finding is on (same
     /// namespace, any workload kind): the wiring some clouds need on the pod as well.
     case labelPods(key: String, value: String)

@@ -70,6 +70,10 @@ public enum TranslationSource {
             for op in item["operations"] as? [[String: Any]] ?? [] {
                 if let what = op["remove"] as? String {
                     operations.append(what == "matched" ? .removeMatched : .remove(path: try steps(what, fail)))
+                } else if let swap = op["swapParent"] as? [String: Any], let key = swap["key"] as? String, let value = swap["value"] as? [String: Any] {
+                    var fields: [String: String] = [:]
+                    for (name, field) in value { fields[name] = try text(of: field, inputs: inputs, fail) }
+                    operations.append(.swapParent(key: key, value: fields))
                 } else if let value = op["append"] {
                     operations.append(.appendSibling(try text(of: value, inputs: inputs, fail)))
                 } else if let label = op["labelPods"] as? [String: Any], let key = label["key"] as? String, let value = label["value"] {
@@ -81,7 +85,7 @@ public enum TranslationSource {
                 } else if let set = op["set"] as? [String: Any], let path = set["path"] as? String, let value = set["value"] {
                     operations.append(.set(path: try steps(path, fail), value: try text(of: value, inputs: inputs, fail)))
                 } else {
-                    throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST`, `append: VALUE`, `labelPods: {key: K, value: V}` or `set: {path: PATH, value: VALUE}`")
+                    throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST`, `append: VALUE`, `labelPods: {key: K, value: V}`, `swapParent: {key: K, value: {…}}` or `set: {path: PATH, value: VALUE}`")
                 }
             }
             if outcome == .refused && !operations.isEmpty { throw fail("a refused translation writes nothing") }

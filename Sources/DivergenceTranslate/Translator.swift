@@ -133,6 +133,18 @@ public struct Translator: Sendable {
                     if Self.node(at: path, in: resource.root) != nil { operations.append(PatchOperation(op: "remove", path: Self.pointer(path))) }
                 case .set(let path, let value):
                     operations.append(Self.add(path: path, value: value, in: resource.root))
+                case .swapParent(let key, let value):
+                    guard matched.count >= 2 else { continue }
+                    let parent = Array(matched.dropLast())
+                    let holder = Array(parent.dropLast())
+                    // Nested fields are written `a.b` in the catalogue: built as nested objects.
+                    var object: [String: JSONPatchValue] = [:]
+                    for (path, text) in value {
+                        let parts = path.split(separator: ".").map(String.init)
+                        object = Self.nested(object, parts[...], .string(text))
+                    }
+                    operations.append(PatchOperation(op: "add", path: Self.pointer(holder + [.key(key)]), value: .object(object)))
+                    operations.append(PatchOperation(op: "remove", path: Self.pointer(parent)))
                 case .appendSibling(let value):
                     guard case .index = matched.last else { continue }
                     operations.append(PatchOperation(op: "add", path: Self.pointer(Array(matched.dropLast())) + "/-", value: .string(value)))
@@ -180,6 +192,16 @@ public struct Translator: Sendable {
             plan.patches[i].operations = writes + removes
         }
         return plan
+    }
+
+    static func nested(_ object: [String: JSONPatchValue], _ path: ArraySlice<String>, _ value: JSONPatchValue) -> [String: JSONPatchValue] {
+        var object = object
+        guard let first = path.first else { return object }
+        if path.count == 1 { object[first] = value; return object }
+        var inner: [String: JSONPatchValue] = [:]
+        if case .object(let existing)? = object[first] { inner = existing }
+        object[first] = .object(nested(inner, path.dropFirst(), value))
+        return object
     }
 
     /// The paths of the pod templates in `root` whose pod spec runs as `serviceAccount`: the
