@@ -94,6 +94,19 @@ static long now_ms(void) {
 
 typedef struct { char *data; size_t length, capacity; } buffer;
 
+// pipe2 with O_CLOEXEC where the system has it (Linux), else pipe and fcntl: this process
+// starts children only from pg_run, with signals blocked, so the gap cannot leak a descriptor.
+static int cloexec_pipe(int fds[2]) {
+#ifdef __linux__
+    return pipe2(fds, O_CLOEXEC);
+#else
+    if (pipe(fds) != 0) return -1;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+#endif
+}
+
 // Appends what is readable on fd; returns 0 at end of file, -1 past the limit, 1 otherwise.
 static int drain(int fd, buffer *b, size_t limit) {
     char chunk[65536];
@@ -119,13 +132,13 @@ pg_result pg_run(const char *path, char *const argv[], char *const envp[], long 
     pg_result result = {PG_SPAWN_FAILED, 0, NULL, 0, NULL, 0};
     pthread_once(&install_once, install);
     int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) != 0) { result.status = errno; return result; }
-    if (pipe2(err, O_CLOEXEC) != 0) { result.status = errno; close(out[0]); close(out[1]); return result; }
+    if (cloexec_pipe(out) != 0) { result.status = errno; return result; }
+    if (cloexec_pipe(err) != 0) { result.status = errno; close(out[0]); close(out[1]); return result; }
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     // The lifeline: only this process holds its write end, so the guardian reads end of file
     // the moment this process dies, by any signal, SIGKILL included.
     int lifeline[2];
-    if (pipe2(lifeline, O_CLOEXEC) != 0) {
+    if (cloexec_pipe(lifeline) != 0) {
         result.status = errno;
         close(out[0]); close(out[1]); close(err[0]); close(err[1]);
         if (devnull >= 0) close(devnull);

@@ -73,6 +73,12 @@ enum QueryFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, markdown
 }
 
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+#else
+private let systemWrite = Darwin.write
+#endif
+
 enum Terminal {
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
@@ -108,7 +114,7 @@ enum Terminal {
     static func write(bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
-            let n = Glibc.write(STDOUT_FILENO, bytes.baseAddress! + done, bytes.count - done)
+            let n = systemWrite(STDOUT_FILENO, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw OutputError(description: "cannot write to standard output: \(String(cString: strerror(errno)))") }
             done += n
