@@ -34,7 +34,7 @@ public struct OverlayWriter: Sendable {
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Only what this writer owns is replaced: a previous overlay's copies and patches.
-        for owned in ["source", "patches"] { try? fm.removeItem(atPath: directory + "/" + owned) }
+        for owned in ["source", "patches", "generated"] { try? fm.removeItem(atPath: directory + "/" + owned) }
         var resources: [String] = []
         var used = Set<String>()
         for file in files {
@@ -45,6 +45,12 @@ public struct OverlayWriter: Sendable {
             try fm.createDirectory(atPath: (copy as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Self.atomically(try Data(contentsOf: URL(fileURLWithPath: file)), to: copy)
             resources.append("source/" + name)
+        }
+        if !plan.generated.isEmpty { try fm.createDirectory(atPath: directory + "/generated", withIntermediateDirectories: true) }
+        for (i, resource) in plan.generated.enumerated() {
+            let name = String(format: "generated/%03d-", i + 1) + resource.name.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" } + ".yaml"
+            try Self.atomically(Data(("# Added by divergence translate: a class named as the source cloud's built-in one.\n" + resource.yaml).utf8), to: directory + "/" + name)
+            resources.append(name)
         }
         var kustomization = "# Written by divergence translate (\(from?.rawValue ?? "unknown") → \(to.rawValue)); the originals are untouched.\n"
         kustomization += "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"

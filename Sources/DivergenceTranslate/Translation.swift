@@ -30,6 +30,9 @@ public enum TranslationOperation: Sendable, Hashable {
     /// Replace the mapping that holds the node the finding points at (a DNS-01 solver's
     /// `route53:` block) with a sibling `key` holding `value` (the target's solver block).
     case swapParent(key: String, value: [String: String])
+    /// Add a StorageClass named as the value the finding points at (a claim's class that the
+    /// source cloud builds in), so claims keep their class name on the target.
+    case createStorageClass(provisioner: String, parameters: [String: String])
     /// Label the pod templates that run as the ServiceAccount the finding is on (same
     /// namespace, any workload kind): the wiring some clouds need on the pod as well.
     case labelPods(key: String, value: String)
@@ -62,6 +65,9 @@ public struct Translation: Sendable {
     /// of (`ingress: agic`), and whether it is the default when the user says nothing.
     public var choice: (name: String, value: String)?
     public var isDefault = false
+    /// A regular expression the value the finding points at must match for this translation
+    /// (a rule that finds several kinds of value: block and file class names).
+    public var when: String?
 
     public init(rule: String, to: Platform, outcome: TranslationOutcome, operations: [TranslationOperation],
                 inputs: [TranslationInput], note: String, examples: [(input: String, output: String)], file: String) {

@@ -30,7 +30,9 @@ public enum TranslationSource {
         var order: [String] = []
         var problems: [Problem] = []
         // Options of one choice share a rule and target: the key names the option too.
-        func key(_ t: Translation) -> String { t.rule + "→" + t.to.rawValue + (t.choice.map { "#\($0.name)=\($0.value)" } ?? "") }
+        func key(_ t: Translation) -> String {
+            t.rule + "→" + t.to.rawValue + (t.choice.map { "#\($0.name)=\($0.value)" } ?? "") + (t.when.map { "?" + $0 } ?? "")
+        }
         for directory in directories {
             let folder = directory + "/translations"
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
@@ -70,6 +72,10 @@ public enum TranslationSource {
             for op in item["operations"] as? [[String: Any]] ?? [] {
                 if let what = op["remove"] as? String {
                     operations.append(what == "matched" ? .removeMatched : .remove(path: try steps(what, fail)))
+                } else if let create = op["createStorageClass"] as? [String: Any], let provisioner = create["provisioner"] as? String {
+                    var parameters: [String: String] = [:]
+                    for (name, value) in create["parameters"] as? [String: Any] ?? [:] { parameters[name] = try text(of: value, inputs: inputs, fail) }
+                    operations.append(.createStorageClass(provisioner: provisioner, parameters: parameters))
                 } else if let swap = op["swapParent"] as? [String: Any], let key = swap["key"] as? String, let value = swap["value"] as? [String: Any] {
                     var fields: [String: String] = [:]
                     for (name, field) in value { fields[name] = try text(of: field, inputs: inputs, fail) }
@@ -85,7 +91,7 @@ public enum TranslationSource {
                 } else if let set = op["set"] as? [String: Any], let path = set["path"] as? String, let value = set["value"] {
                     operations.append(.set(path: try steps(path, fail), value: try text(of: value, inputs: inputs, fail)))
                 } else {
-                    throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST`, `append: VALUE`, `labelPods: {key: K, value: V}`, `swapParent: {key: K, value: {…}}` or `set: {path: PATH, value: VALUE}`")
+                    throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST`, `append: VALUE`, `labelPods: {key: K, value: V}`, `swapParent: {key: K, value: {…}}`, `createStorageClass: {provisioner: P, parameters: {…}}` or `set: {path: PATH, value: VALUE}`")
                 }
             }
             if outcome == .refused && !operations.isEmpty { throw fail("a refused translation writes nothing") }
@@ -99,6 +105,10 @@ public enum TranslationSource {
             if outcome != .refused && examples.isEmpty { throw fail("needs at least one example (input → output)") }
             var translation = Translation(rule: rule, to: to, outcome: outcome, operations: operations, inputs: inputs, note: note,
                                           examples: examples, file: file)
+            if let when = item["when"] as? String {
+                guard (try? NSRegularExpression(pattern: when)) != nil else { throw fail("`when` is not a regular expression") }
+                translation.when = when
+            }
             if let choice = item["choice"] as? [String: Any] {
                 guard choice.count == 1, let (name, value) = choice.first.map({ ($0.key, "\($0.value)") }) else { throw fail("`choice` names one option, e.g. {ingress: agic}") }
                 translation.choice = (name, value)

@@ -56,7 +56,8 @@ public struct TranslatedFinding: Sendable, Codable {
 
 /// Applies the catalogue's translations to the findings of one target.
 public struct Translator: Sendable {
-    public let translations: [String: Translation]
+    /// The translations of each rule for this target (several when they differ by `when`).
+    public let translations: [String: [Translation]]
     public let target: Platform
     /// Registry hosts to write instead of a placeholder (`--registry-map SOURCE=TARGET`).
     public let registryMap: [String: String]
@@ -64,13 +65,13 @@ public struct Translator: Sendable {
     /// `choices` picks among a target's equivalents (`ingress: agic`); a choice not given takes
     /// the option marked default.
     public init(translations: [Translation], target: Platform, registryMap: [String: String] = [:], choices: [String: String] = [:]) {
-        var byRule: [String: Translation] = [:]
+        var byRule: [String: [Translation]] = [:]
         for t in translations where t.to == target {
             if let choice = t.choice {
                 let chosen = choices[choice.name].map { $0 == choice.value } ?? t.isDefault
                 guard chosen else { continue }
             }
-            byRule[t.rule] = t
+            byRule[t.rule, default: []].append(t)
         }
         self.translations = byRule
         self.target = target
@@ -80,6 +81,9 @@ public struct Translator: Sendable {
     public struct Plan: Sendable {
         public var patches: [ResourcePatch] = []
         public var findings: [TranslatedFinding] = []
+        /// Resources the overlay adds (a StorageClass named as a source cloud's built-in one),
+        /// by name, as YAML.
+        public var generated: [(name: String, yaml: String)] = []
     }
 
     /// The plan for `findings` (of this target) on `resources` (as parsed, with their trees).
@@ -100,8 +104,21 @@ public struct Translator: Sendable {
                 plan.findings.append(result)
                 continue
             }
-            guard let translation = translations[finding.ruleId] else {
+            guard let candidates = translations[finding.ruleId] else {
                 result.note = "no mechanical translation of \(finding.ruleId) to \(target.product) in the catalogue"
+                result.advice = advice
+                plan.findings.append(result)
+                continue
+            }
+            let resource = roots[key(finding.file, finding.resource)]
+            let matched = try? TranslationSource.steps(finding.path)
+            let matchedNode = resource.flatMap { r in matched.flatMap { Self.node(at: $0, in: r.root) } }
+            // The translation for this value: the first whose `when` the written value matches.
+            let value = matchedNode?.scalar ?? ""
+            guard let translation = candidates.first(where: { t in
+                t.when.map { value.range(of: $0, options: .regularExpression) != nil } ?? true
+            }) else {
+                result.note = "no mechanical translation of this value (\(finding.ruleId)) to \(target.product) in the catalogue"
                 result.advice = advice
                 plan.findings.append(result)
                 continue
@@ -112,9 +129,7 @@ public struct Translator: Sendable {
                 plan.findings.append(result)
                 continue
             }
-            guard let resource = roots[key(finding.file, finding.resource)],
-                  let matched = try? TranslationSource.steps(finding.path),
-                  let matchedNode = Self.node(at: matched, in: resource.root) else {
+            guard let resource, let matched, let matchedNode else {
                 result.note = "not patched: the resource is not in the overlay (a file left out, a resource another shares its kind and name with) or the construct is not written where the finding points; translate it by hand: \(translation.note)"
                 result.advice = advice
                 plan.findings.append(result)
@@ -145,6 +160,15 @@ public struct Translator: Sendable {
                     }
                     operations.append(PatchOperation(op: "add", path: Self.pointer(holder + [.key(key)]), value: .object(object)))
                     operations.append(PatchOperation(op: "remove", path: Self.pointer(parent)))
+                case .createStorageClass(let provisioner, let parameters):
+                    guard let name = matchedNode.scalar, !name.isEmpty, !plan.generated.contains(where: { $0.name == name }) else { continue }
+                    var yaml = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: \(Self.quoted(name))\nprovisioner: \(Self.quoted(provisioner))\n"
+                    if !parameters.isEmpty {
+                        yaml += "parameters:\n" + parameters.sorted { $0.key < $1.key }.map { "  \(Self.quoted($0.key)): \(Self.quoted($0.value))\n" }.joined()
+                    }
+                    // Zonal disks bind where the pod is scheduled, as every cloud's built-in disk class does.
+                    yaml += "volumeBindingMode: WaitForFirstConsumer\nallowVolumeExpansion: true\n"
+                    plan.generated.append((name, yaml))
                 case .appendSibling(let value):
                     guard case .index = matched.last else { continue }
                     operations.append(PatchOperation(op: "add", path: Self.pointer(Array(matched.dropLast())) + "/-", value: .string(value)))
@@ -192,6 +216,12 @@ public struct Translator: Sendable {
             plan.patches[i].operations = writes + removes
         }
         return plan
+    }
+
+    static func quoted(_ s: String) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return (try? String(decoding: encoder.encode(s), as: UTF8.self)) ?? "\"\""
     }
 
     static func nested(_ object: [String: JSONPatchValue], _ path: ArraySlice<String>, _ value: JSONPatchValue) -> [String: JSONPatchValue] {

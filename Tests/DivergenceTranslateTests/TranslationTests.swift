@@ -88,6 +88,18 @@ enum Fixtures {
         #expect(!plan.patches.contains { $0.resource.name == "other" }, "a pod that runs as another ServiceAccount is left alone")
     }
 
+    @Test func aClaimOfABuiltInClassKeepsItsNameAndTheOverlayAddsTheClass() throws {
+        let text = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  storageClassName: gp3\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10Gi}}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: files\nspec:\n  storageClassName: efs-sc\n  accessModes: [ReadWriteMany]\n  resources: {requests: {storage: 10Gi}}\n"
+        let input = ManifestLoader().load(text: text, file: "in.yaml")
+        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.gcp])).findings.filter { $0.ruleId == "aws.storage.builtin-class-name" }
+        try #require(findings.count == 2)
+        let plan = Translator(translations: Fixtures.translations.translations, target: .gcp).plan(findings: findings, resources: input.resources)
+        #expect(plan.generated.map(\.name) == ["gp3"], "a block class is added; a file class (efs-sc) has no block equivalent")
+        let added = try #require(ManifestLoader().load(text: plan.generated[0].yaml, file: "sc.yaml").resources.first)
+        #expect(added.ref.kind == "StorageClass" && added.root["provisioner"]?.scalar == "pd.csi.storage.gke.io")
+        #expect(plan.findings.first { $0.path.contains("storageClassName") && $0.resource.contains("files") }?.outcome == .refused)
+    }
+
     @Test func pointersEscapeSlashesAndTildes() throws {
         let steps = try TranslationSource.steps(#"metadata.annotations["eks.amazonaws.com/role-arn"]"#)
         #expect(steps == [.key("metadata"), .key("annotations"), .key("eks.amazonaws.com/role-arn")])
