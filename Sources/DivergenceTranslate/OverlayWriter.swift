@@ -73,6 +73,10 @@ public struct OverlayWriter: Sendable {
             kustomization += "    version: \(Self.quoted(version))\n    kind: \(Self.quoted(ref.kind))\n    name: \(Self.quoted(ref.name))\n"
             if let ns = ref.namespace { kustomization += "    namespace: \(Self.quoted(ns))\n" }
         }
+        if !plan.images.isEmpty {
+            kustomization += "images:\n"
+            for image in plan.images { kustomization += "- name: \(Self.quoted(image.name))\n  newName: \(Self.quoted(image.newName))\n" }
+        }
         try Self.atomically(Data(kustomization.utf8), to: directory + "/kustomization.yaml")
         let count = { (o: TranslationOutcome) in plan.findings.filter { $0.outcome == o }.count }
         var summary = Summary(to: to, directory: directory, translated: count(.translated), needsInput: count(.needsInput),

@@ -84,6 +84,38 @@ public struct Translator: Sendable {
         /// Resources the overlay adds (a StorageClass named as a source cloud's built-in one),
         /// by name, as YAML.
         public var generated: [(name: String, yaml: String)] = []
+        /// Image renames for Kustomize's `images:` transformer: the image without tag or digest,
+        /// and what it becomes.
+        public var images: [(name: String, newName: String)] = []
+    }
+
+    /// An image reference without its tag or digest: what Kustomize's `images:` matches.
+    public static func imageName(_ image: String) -> String {
+        var name = Substring(image)
+        if let at = name.firstIndex(of: "@") { name = name[..<at] }
+        if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") { name = name[..<colon] }
+        return String(name)
+    }
+
+    /// `images` applied to every `image:` value of `root`, as Kustomize's transformer does:
+    /// what the examples are checked against.
+    public static func rename(_ images: [(name: String, newName: String)], in root: ManifestNode) -> ManifestNode {
+        switch root.value {
+        case .scalar:
+            return root
+        case .sequence(let items):
+            return ManifestNode(.sequence(items.map { rename(images, in: $0) }), at: root.location)
+        case .mapping(let entries):
+            return ManifestNode(.mapping(entries.map { entry in
+                var entry = entry
+                if entry.key == "image", let image = entry.value.scalar, let rule = images.first(where: { $0.name == imageName(image) }) {
+                    entry.value = ManifestNode(.scalar(rule.newName + image.dropFirst(rule.name.count)), at: entry.value.location)
+                } else {
+                    entry.value = rename(images, in: entry.value)
+                }
+                return entry
+            }), at: root.location)
+        }
     }
 
     /// The plan for `findings` (of this target) on `resources` (as parsed, with their trees).
@@ -184,7 +216,10 @@ public struct Translator: Sendable {
                     let source = String(image[..<slash])
                     let mapped = registryMap[source]
                     if mapped != nil, translation.inputs.count == 1 { outcome = .translated }
-                    operations.append(PatchOperation(op: "replace", path: Self.pointer(matched), value: .string((mapped ?? host) + image[slash...])))
+                    // Through Kustomize's `images:` (every use of the image, tag kept), not a patch.
+                    let name = Self.imageName(image)
+                    let newName = (mapped ?? host) + name[name.index(name.startIndex, offsetBy: source.count)...]
+                    if !plan.images.contains(where: { $0.name == name }) { plan.images.append((name, newName)) }
                 }
             }
             let index = byResource[key(finding.file, finding.resource)] ?? {

@@ -45,7 +45,7 @@ enum Fixtures {
                 let choices = t.choice.map { [$0.name: $0.value] } ?? [:]
                 let plan = Translator(translations: [t], target: t.to, choices: choices).plan(findings: findings, resources: input.resources)
                 #expect(plan.findings.allSatisfy { $0.outcome == t.outcome }, "\(label): \(plan.findings.map(\.note))")
-                let patched = try Translator.apply(plan.patches.first?.operations ?? [], to: input.resources[0].root)
+                let patched = Translator.rename(plan.images, in: try Translator.apply(plan.patches.first?.operations ?? [], to: input.resources[0].root))
                 let expected = try #require(ManifestLoader().load(text: example.output, file: "out.yaml").resources.first, "\(label): output parses")
                 #expect(Fixtures.plain(patched) == Fixtures.plain(expected.root), "\(label)")
             }
@@ -59,7 +59,9 @@ enum Fixtures {
         let plan = Translator(translations: [t], target: .azure, registryMap: ["111122223333.dkr.ecr.eu-west-1.amazonaws.com": "shop.azurecr.io"])
             .plan(findings: findings, resources: input.resources)
         #expect(plan.findings.first?.outcome == .translated)
-        #expect(plan.patches.first?.operations.first?.value == .string("shop.azurecr.io/shop/api:1.4"))
+        #expect(plan.images.first?.name == "111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/api")
+        #expect(plan.images.first?.newName == "shop.azurecr.io/shop/api", "through Kustomize's images:, the tag kept")
+        #expect(Translator.imageName("registry:5000/team/app:1.2@sha256:abc") == "registry:5000/team/app")
     }
 
     @Test func aChoicePicksAmongTheTargetsEquivalentsWithADefault() throws {
