@@ -33,6 +33,11 @@ public enum TranslationOperation: Sendable, Hashable {
     /// Add a StorageClass named as the value the finding points at (a claim's class that the
     /// source cloud builds in), so claims keep their class name on the target.
     case createStorageClass(provisioner: String, parameters: [String: String])
+    /// Set a key in the mapping that holds the node the finding points at (a node selector's
+    /// other label).
+    case setSibling(key: String, value: String)
+    /// Add a toleration to the pod spec whose node selector the finding points at.
+    case tolerate([String: String])
     /// Label the pod templates that run as the ServiceAccount the finding is on (same
     /// namespace, any workload kind): the wiring some clouds need on the pod as well.
     case labelPods(key: String, value: String)

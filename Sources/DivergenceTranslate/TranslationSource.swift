@@ -72,6 +72,12 @@ public enum TranslationSource {
             for op in item["operations"] as? [[String: Any]] ?? [] {
                 if let what = op["remove"] as? String {
                     operations.append(what == "matched" ? .removeMatched : .remove(path: try steps(what, fail)))
+                } else if let sibling = op["setSibling"] as? [String: Any], let key = sibling["key"] as? String, let value = sibling["value"] {
+                    operations.append(.setSibling(key: key, value: try text(of: value, inputs: inputs, fail)))
+                } else if let toleration = op["tolerate"] as? [String: Any] {
+                    var fields: [String: String] = [:]
+                    for (name, value) in toleration { fields[name] = try text(of: value, inputs: inputs, fail) }
+                    operations.append(.tolerate(fields))
                 } else if let create = op["createStorageClass"] as? [String: Any], let provisioner = create["provisioner"] as? String {
                     var parameters: [String: String] = [:]
                     for (name, value) in create["parameters"] as? [String: Any] ?? [:] { parameters[name] = try text(of: value, inputs: inputs, fail) }
@@ -91,7 +97,7 @@ public enum TranslationSource {
                 } else if let set = op["set"] as? [String: Any], let path = set["path"] as? String, let value = set["value"] {
                     operations.append(.set(path: try steps(path, fail), value: try text(of: value, inputs: inputs, fail)))
                 } else {
-                    throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST`, `append: VALUE`, `labelPods: {key: K, value: V}`, `swapParent: {key: K, value: {…}}`, `createStorageClass: {provisioner: P, parameters: {…}}` or `set: {path: PATH, value: VALUE}`")
+                    throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST`, `append: VALUE`, `labelPods: {key: K, value: V}`, `swapParent: {key: K, value: {…}}`, `createStorageClass: {provisioner: P, parameters: {…}}`, `setSibling: {key: K, value: V}`, `tolerate: {…}` or `set: {path: PATH, value: VALUE}`")
                 }
             }
             if outcome == .refused && !operations.isEmpty { throw fail("a refused translation writes nothing") }

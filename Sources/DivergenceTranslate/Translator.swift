@@ -15,18 +15,22 @@ public struct PatchOperation: Sendable, Hashable, Codable {
 public indirect enum JSONPatchValue: Sendable, Hashable, Codable {
     case string(String)
     case object([String: JSONPatchValue])
+    case array([JSONPatchValue])
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .string(let s): try container.encode(s)
         case .object(let o): try container.encode(o)
+        case .array(let a): try container.encode(a)
         }
     }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let s = try? container.decode(String.self) { self = .string(s) } else { self = .object(try container.decode([String: JSONPatchValue].self)) }
+        if let s = try? container.decode(String.self) { self = .string(s) }
+        else if let a = try? container.decode([JSONPatchValue].self) { self = .array(a) }
+        else { self = .object(try container.decode([String: JSONPatchValue].self)) }
     }
 }
 
@@ -192,6 +196,18 @@ public struct Translator: Sendable {
                     }
                     operations.append(PatchOperation(op: "add", path: Self.pointer(holder + [.key(key)]), value: .object(object)))
                     operations.append(PatchOperation(op: "remove", path: Self.pointer(parent)))
+                case .setSibling(let key, let value):
+                    operations.append(Self.add(path: Array(matched.dropLast()) + [.key(key)], value: value, in: resource.root))
+                case .tolerate(let fields):
+                    // The pod spec is the mapping that holds the node selector.
+                    guard let selector = matched.lastIndex(where: { $0 == .key("nodeSelector") }) else { continue }
+                    let podSpec = Array(matched[..<selector])
+                    let toleration = JSONPatchValue.object(fields.mapValues { .string($0) })
+                    if Self.node(at: podSpec + [.key("tolerations")], in: resource.root)?.items != nil {
+                        operations.append(PatchOperation(op: "add", path: Self.pointer(podSpec + [.key("tolerations")]) + "/-", value: toleration))
+                    } else {
+                        operations.append(PatchOperation(op: "add", path: Self.pointer(podSpec + [.key("tolerations")]), value: .array([toleration])))
+                    }
                 case .createStorageClass(let provisioner, let parameters):
                     guard let name = matchedNode.scalar, !name.isEmpty, !plan.generated.contains(where: { $0.name == name }) else { continue }
                     var yaml = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: \(Self.quoted(name))\nprovisioner: \(Self.quoted(provisioner))\n"
@@ -347,6 +363,7 @@ public struct Translator: Sendable {
             switch v {
             case .string(let s)?: return ManifestNode(.scalar(s), at: node.location)
             case .object(let o)?: return ManifestNode(.mapping(o.sorted { $0.key < $1.key }.map { ManifestNode.Entry(key: $0.key, keyLocation: node.location, value: value($0.value)) }), at: node.location)
+            case .array(let a)?: return ManifestNode(.sequence(a.map { value($0) }), at: node.location)
             case nil: return ManifestNode(.scalar(""), at: node.location)
             }
         }
