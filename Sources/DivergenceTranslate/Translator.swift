@@ -307,7 +307,12 @@ public struct Translator: Sendable {
         var existing = 0
         var node = root
         for step in path.dropLast() {
-            guard case .key(let key) = step, let next = node[key] else { break }
+            let next: ManifestNode?
+            switch step {
+            case .key(let key): next = node[key]
+            case .index(let i): next = node.items.flatMap { $0.indices.contains(i) ? $0[i] : nil }
+            }
+            guard let next else { break }
             node = next
             existing += 1
         }

@@ -102,6 +102,21 @@ enum Fixtures {
         #expect(plan.findings.first { $0.path.contains("storageClassName") && $0.resource.contains("files") }?.outcome == .refused)
     }
 
+    /// A selector inside an operator's list of pod templates (a RayCluster's worker groups): the
+    /// label beside it is written in the same group, not over it.
+    @Test func aSelectorInsideAListOfTemplatesIsRewrittenInPlace() throws {
+        let text = "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata:\n  name: rc\nspec:\n  workerGroupSpecs:\n  - groupName: gpu\n    template:\n      spec:\n        nodeSelector:\n          cloud.google.com/gke-spot: \"true\"\n        containers:\n        - name: w\n          image: rayproject/ray:2.9.0\n"
+        let input = ManifestLoader().load(text: text, file: "in.yaml")
+        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .gcp, to: [.aws])).findings.filter { $0.ruleId == "gcp.compute.gke-spot-selector" }
+        try #require(findings.count == 1)
+        let plan = Translator(translations: Fixtures.translations.translations, target: .aws).plan(findings: findings, resources: input.resources)
+        let patched = try Translator.apply(plan.patches[0].operations, to: input.resources[0].root)
+        let group = try #require(patched["spec"]?["workerGroupSpecs"]?.items?.first)
+        #expect(group["groupName"]?.scalar == "gpu", "the group keeps its other fields")
+        #expect(group["template"]?["spec"]?["nodeSelector"]?["eks.amazonaws.com/capacityType"]?.scalar == "SPOT")
+        #expect(group["template"]?["spec"]?["nodeSelector"]?["cloud.google.com/gke-spot"] == nil)
+    }
+
     @Test func pointersEscapeSlashesAndTildes() throws {
         let steps = try TranslationSource.steps(#"metadata.annotations["eks.amazonaws.com/role-arn"]"#)
         #expect(steps == [.key("metadata"), .key("annotations"), .key("eks.amazonaws.com/role-arn")])
