@@ -127,8 +127,11 @@ enum KustomizeOrigins {
     /// one of its kind (a name prefix or suffix may have changed the name).
     static func counterpart(of built: LocatedResource, in candidates: [LocatedResource]) -> LocatedResource? {
         let sameKind = candidates.filter { $0.ref.kind == built.ref.kind }
-        return sameKind.first { built.ref.name == $0.ref.name || built.ref.name.hasSuffix($0.ref.name) || built.ref.name.hasPrefix($0.ref.name) }
-            ?? (sameKind.count == 1 ? sameKind[0] : nil)
+        if let exact = sameKind.first(where: { $0.ref.name == built.ref.name }) { return exact }
+        // A namePrefix or nameSuffix changed the name: the longest source name the built one
+        // starts or ends with (`web` must not take `web-api`'s place).
+        let affixed = sameKind.filter { built.ref.name.hasSuffix($0.ref.name) || built.ref.name.hasPrefix($0.ref.name) }
+        return affixed.max { $0.ref.name.count < $1.ref.name.count } ?? (sameKind.count == 1 ? sameKind[0] : nil)
     }
 
     /// A step of a path through a built resource: a list item carries its `name`, if any.

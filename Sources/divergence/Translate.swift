@@ -77,8 +77,10 @@ struct Translate: ParsableCommand {
         var usable: [String] = []
         var leftOut: [(file: String, reason: String)] = []
         var seen: [String: String] = [:]
+        // Files the check left out (ignored by .gitignore, excluded) stay out of the overlay too.
+        let leftOutByCheck = Set(report.coverage.skipped.map(\.file))
         for (file, set) in zip(files, sets) {
-            if set.resources.isEmpty { continue }
+            if set.resources.isEmpty || leftOutByCheck.contains(file) { continue }
             if !set.errors.isEmpty { leftOut.append((file, "could not be read as manifests")); continue }
             if set.resources.contains(where: { $0.ref.group == "kustomize.config.k8s.io" }) { leftOut.append((file, "a Kustomize file, not a resource")); continue }
             if set.resources.contains(where: { $0.root["metadata"]?["name"]?.scalar?.isEmpty ?? true }) {
