@@ -73,6 +73,9 @@ public struct Translation: Sendable {
     /// A regular expression the value the finding points at must match for this translation
     /// (a rule that finds several kinds of value: block and file class names).
     public var when: String?
+    /// The source cloud this translation is for (a neutral construct, such as a bare
+    /// `type: LoadBalancer`, behaves as its source cloud built it); nil for any source.
+    public var from: Platform?
 
     public init(rule: String, to: Platform, outcome: TranslationOutcome, operations: [TranslationOperation],
                 inputs: [TranslationInput], note: String, examples: [(input: String, output: String)], file: String) {

@@ -31,7 +31,7 @@ public enum TranslationSource {
         var problems: [Problem] = []
         // Options of one choice share a rule and target: the key names the option too.
         func key(_ t: Translation) -> String {
-            t.rule + "→" + t.to.rawValue + (t.choice.map { "#\($0.name)=\($0.value)" } ?? "") + (t.when.map { "?" + $0 } ?? "")
+            (t.from.map { $0.rawValue + ":" } ?? "") + t.rule + "→" + t.to.rawValue + (t.choice.map { "#\($0.name)=\($0.value)" } ?? "") + (t.when.map { "?" + $0 } ?? "")
         }
         for directory in directories {
             let folder = directory + "/translations"
@@ -101,16 +101,22 @@ public enum TranslationSource {
                 }
             }
             if outcome == .refused && !operations.isEmpty { throw fail("a refused translation writes nothing") }
-            if outcome != .refused && operations.isEmpty { throw fail("a translation that is not refused needs operations") }
+            // `keep: true` says the construct stays as written (it behaves the same on the target).
+            let keep = item["keep"] as? Bool ?? false
+            if outcome != .refused && operations.isEmpty && !keep { throw fail("a translation that is not refused needs operations, or keep: true") }
             if outcome == .needsInput && inputs.isEmpty { throw fail("needs-input names its `inputs` and where to find each") }
             guard let note = item["note"] as? String, !note.isEmpty else { throw fail("needs a `note`") }
             let examples = (item["examples"] as? [[String: Any]] ?? []).compactMap { e -> (String, String)? in
                 guard let input = e["input"] as? String, let output = e["output"] as? String else { return nil }
                 return (input, output)
             }
-            if outcome != .refused && examples.isEmpty { throw fail("needs at least one example (input → output)") }
+            if outcome != .refused && !keep && examples.isEmpty { throw fail("needs at least one example (input → output)") }
             var translation = Translation(rule: rule, to: to, outcome: outcome, operations: operations, inputs: inputs, note: note,
                                           examples: examples, file: file)
+            if let from = item["from"] as? String {
+                guard let platform = Platform(rawValue: from) else { throw fail("`from` is aws, azure, gcp or local") }
+                translation.from = platform
+            }
             if let when = item["when"] as? String {
                 guard (try? NSRegularExpression(pattern: when)) != nil else { throw fail("`when` is not a regular expression") }
                 translation.when = when

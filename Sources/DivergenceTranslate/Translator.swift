@@ -68,9 +68,9 @@ public struct Translator: Sendable {
 
     /// `choices` picks among a target's equivalents (`ingress: agic`); a choice not given takes
     /// the option marked default.
-    public init(translations: [Translation], target: Platform, registryMap: [String: String] = [:], choices: [String: String] = [:]) {
+    public init(translations: [Translation], target: Platform, from: Platform? = nil, registryMap: [String: String] = [:], choices: [String: String] = [:]) {
         var byRule: [String: [Translation]] = [:]
-        for t in translations where t.to == target {
+        for t in translations where t.to == target && (t.from == nil || t.from == from) {
             if let choice = t.choice {
                 let chosen = choices[choice.name].map { $0 == choice.value } ?? t.isDefault
                 guard chosen else { continue }

@@ -110,7 +110,7 @@ struct Translate: ParsableCommand {
         var failed = false
         for target in targets {
             let directory = targets.count > 1 ? output + "/" + target.rawValue : output
-            let translator = Translator(translations: translations, target: target, registryMap: map, choices: chosen)
+            let translator = Translator(translations: translations, target: target, from: from, registryMap: map, choices: chosen)
             let plan = translator.plan(findings: report.findings, resources: patchable)
             var writer = OverlayWriter(directory: directory, from: from, to: target)
             writer.leftOut = leftOut

@@ -39,11 +39,11 @@ enum Fixtures {
             for (i, example) in t.examples.enumerated() {
                 let label = "\(t.rule) → \(t.to.rawValue) example \(i + 1)"
                 let input = ManifestLoader().load(text: example.input, file: "in.yaml")
-                let report = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [t.to]))
+                let report = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: t.from ?? .aws, to: [t.to]))
                 let findings = report.findings.filter { $0.ruleId == t.rule }
                 try #require(!findings.isEmpty, "\(label): the rule fires on the input")
                 let choices = t.choice.map { [$0.name: $0.value] } ?? [:]
-                let plan = Translator(translations: [t], target: t.to, choices: choices).plan(findings: findings, resources: input.resources)
+                let plan = Translator(translations: [t], target: t.to, from: t.from, choices: choices).plan(findings: findings, resources: input.resources)
                 #expect(plan.findings.allSatisfy { $0.outcome == t.outcome }, "\(label): \(plan.findings.map(\.note))")
                 let patched = Translator.rename(plan.images, in: try Translator.apply(plan.patches.first?.operations ?? [], to: input.resources[0].root))
                 let expected = try #require(ManifestLoader().load(text: example.output, file: "out.yaml").resources.first, "\(label): output parses")
@@ -115,6 +115,26 @@ enum Fixtures {
         #expect(group["groupName"]?.scalar == "gpu", "the group keeps its other fields")
         #expect(group["template"]?["spec"]?["nodeSelector"]?["eks.amazonaws.com/capacityType"]?.scalar == "SPOT")
         #expect(group["template"]?["spec"]?["nodeSelector"]?["cloud.google.com/gke-spot"] == nil)
+    }
+
+    /// A neutral construct behaves as its source cloud built it: a bare LoadBalancer Service
+    /// from AKS stays public on EKS, and an internal one stays internal.
+    @Test func aBareLoadBalancerKeepsItsExposureAcrossClouds() throws {
+        let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: pub\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: priv\n  annotations:\n    service.beta.kubernetes.io/azure-load-balancer-internal: \"true\"\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n"
+        let input = ManifestLoader().load(text: text, file: "in.yaml")
+        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .azure, to: [.aws])).findings
+        let plan = Translator(translations: Fixtures.translations.translations, target: .aws, from: .azure).plan(findings: findings, resources: input.resources)
+        func scheme(_ name: String) throws -> String? {
+            let index = try #require(input.resources.firstIndex { $0.ref.name == name })
+            let ops = plan.patches.first { $0.resource.name == name }?.operations ?? []
+            return try Translator.apply(ops, to: input.resources[index].root)["metadata"]?["annotations"]?["service.beta.kubernetes.io/aws-load-balancer-scheme"]?.scalar
+        }
+        #expect(try scheme("pub") == "internet-facing")
+        #expect(try scheme("priv") == "internal")
+        // From AWS the source's own scheme is unknown (in-tree or LBC): not guessed.
+        let fromAWS = Translator(translations: Fixtures.translations.translations, target: .azure, from: .aws)
+            .plan(findings: Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.azure])).findings, resources: input.resources)
+        #expect(fromAWS.findings.filter { $0.ruleId == "neutral.load-balancing.service-type-loadbalancer" }.allSatisfy { $0.outcome == .refused })
     }
 
     @Test func pointersEscapeSlashesAndTildes() throws {
