@@ -235,6 +235,23 @@ public struct TextReportRenderer: ReportRenderer {
         return out + "\n"
     }
 
+    /// The `count` findings that drive a score (most severe, then largest score, then first in
+    /// the files), picked in one pass: sorting a hundred thousand findings to show three cost
+    /// more than the rest of the report.
+    static func drivers(_ findings: [Finding], count: Int, where include: (Finding) -> Bool) -> [Finding] {
+        func before(_ a: Finding, _ b: Finding) -> Bool {
+            (a.severity, a.score, b.file, b.line) > (b.severity, b.score, a.file, a.line)
+        }
+        var best: [Int] = []
+        for i in findings.indices where include(findings[i]) {
+            if best.count == count, let last = best.last, !before(findings[i], findings[last]) { continue }
+            let at = best.firstIndex { before(findings[i], findings[$0]) } ?? best.count
+            best.insert(i, at: at)
+            if best.count > count { best.removeLast() }
+        }
+        return best.map { findings[$0] }
+    }
+
     /// Coverage entries grouped by cause: the text with its own file, document and line numbers
     /// taken out, so "Kustomize directory … `--kustomize overlays/dev`" for 97 folders is one cause.
     static func causes(_ items: [(file: String, line: Int?, text: String)]) -> [(cause: String, places: [String])] {
@@ -290,7 +307,7 @@ public struct TextReportRenderer: ReportRenderer {
                 out += "    \(t.rank). \(t.to.rawValue): risk \(paint("\(t.score)/100 (\(t.level.rawValue))", levelStyle(t.level))), "
                 out += "\(t.findings) findings, " + String(format: "effort %.1f h", t.effort) + "\n"
                 out += "       workloads: \(distribution(t.workloadsByLevel))\n"
-                let drivers = report.findings.filter { $0.target == t.to }.sorted { ($0.severity, $0.score, $1.file, $1.line) > ($1.severity, $1.score, $0.file, $0.line) }.prefix(2)
+                let drivers = Self.drivers(report.findings, count: 2) { $0.target == t.to }
                 for d in drivers {
                     out += "       driven by \(String(format: "%.1f", d.score))  \(d.divergenceId) on \(d.resource) (\(d.file):\(d.line))\n"
                 }
@@ -309,7 +326,7 @@ public struct TextReportRenderer: ReportRenderer {
             out += wrap("By domain:   " + domains.map { "\($0.key) \($0.value.score) (\($0.value.findings))" }.joined(separator: ", "), indent: 2)
         }
         if report.targets.count <= 1 {
-            let drivers = report.findings.sorted { ($0.severity, $0.score, $1.file, $1.line) > ($1.severity, $1.score, $0.file, $0.line) }.prefix(3)
+            let drivers = Self.drivers(report.findings, count: 3) { _ in true }
             if !drivers.isEmpty {
                 out += "  Driven by:\n"
                 for d in drivers {
