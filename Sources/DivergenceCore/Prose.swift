@@ -9,4 +9,10 @@ public enum Prose {
         guard let last = trimmed.last else { return trimmed }
         return ".!?:;…".contains(last) || (last == ")" && trimmed.dropLast().last.map { ".!?".contains($0) } == true) ? trimmed : trimmed + "."
     }
+
+    /// What a skip or error reason says without its own document, line and item numbers, so
+    /// the same cause in a thousand places reads as one ("document … has no apiVersion/kind").
+    public static func cause(_ reason: String) -> String {
+        reason.replacingOccurrences(of: #"\b(document|line|item)s? [0-9]+\b"#, with: "$1 …", options: .regularExpression)
+    }
 }

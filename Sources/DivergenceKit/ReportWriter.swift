@@ -53,6 +53,10 @@ public enum ReportWriter {
     }
 
     public static func write(_ text: String, to path: String) throws {
-        try write(to: path) { try $0.write(contentsOf: Data(text.utf8)) }
+        try write(Data(text.utf8), to: path)
+    }
+
+    public static func write(_ data: Data, to path: String) throws {
+        try write(to: path) { try $0.write(contentsOf: data) }
     }
 }

@@ -349,8 +349,7 @@ public struct ManifestLoader: Sendable {
                                   summary: (_ first: Entry, _ more: Int, _ cause: String) -> Entry) -> [Entry] {
         guard entries.count > maxListedPerCause else { return entries }
         func cause(_ text: String) -> String {
-            text.replacingOccurrences(of: #"\b(document|line|item)s? [0-9]+\b"#, with: "$1 …", options: .regularExpression)
-                .replacingOccurrences(of: #"\(first at line [0-9]+\)"#, with: "", options: .regularExpression)
+            Prose.cause(text).replacingOccurrences(of: #"\(first at line [0-9]+\)"#, with: "", options: .regularExpression)
         }
         var counts: [String: Int] = [:]
         var omitted: [String: (first: Entry, count: Int)] = [:]

@@ -65,8 +65,9 @@ public struct TextReportRenderer: ReportRenderer {
         }
         out += summary(report) + "\n"
         if !report.findings.isEmpty {
-            out += actions(report) + "\n"
-            out += details(report)
+            let actions = Self.actions(of: report)
+            out += render(actions, report) + "\n"
+            out += details(report, ranked: actions)
         }
         out += coverage(report)
         out += paint("Catalogue \(report.catalogue.version) (\(report.catalogue.points) points, \(report.catalogue.rules) rules, sha256 \(report.catalogue.sha256.prefix(12)))", "2") + "\n"
@@ -116,8 +117,7 @@ public struct TextReportRenderer: ReportRenderer {
 
     /// What to do: one entry per divergence point, its explanation once (and the remedy once per
     /// target), the most severe first (then by score and effort), its places listed once.
-    func actions(_ report: CheckReport) -> String {
-        let actions = Self.actions(of: report)
+    func render(_ actions: [Action], _ report: CheckReport) -> String {
         var out = paint("What to do, most at risk first", "1") + " (\(actions.count) divergence point\(actions.count == 1 ? "" : "s"))\n"
         let multi = report.to.count > 1
         for (index, action) in actions.enumerated() {
@@ -170,7 +170,8 @@ public struct TextReportRenderer: ReportRenderer {
         return out
     }
 
-    func details(_ report: CheckReport) -> String {
+    /// `ranked`: the divergence points in What to do's order, which `--group-by point` follows.
+    func details(_ report: CheckReport, ranked: [Action]) -> String {
         let multi = report.to.count > 1
         var out = paint("Findings by \(grouping.rawValue)", "1") + "\n"
         var order: [String] = []
@@ -186,7 +187,7 @@ public struct TextReportRenderer: ReportRenderer {
             groups[key, default: []].append(finding)
         }
         if grouping == .point {
-            let rank = Dictionary(Self.actions(of: report).enumerated().map { ($1.point, $0) }, uniquingKeysWith: min)
+            let rank = Dictionary(ranked.enumerated().map { ($1.point, $0) }, uniquingKeysWith: min)
             order.sort { (rank[$0] ?? .max, $0) < (rank[$1] ?? .max, $1) }
         }
         for key in order {
@@ -260,7 +261,7 @@ public struct TextReportRenderer: ReportRenderer {
         for item in items {
             var cause = item.text
             if !item.file.isEmpty { cause = cause.replacingOccurrences(of: item.file, with: "DIR") }
-            cause = cause.replacingOccurrences(of: #"\b(document|line|item)s? [0-9]+\b"#, with: "$1 …", options: .regularExpression)
+            cause = Prose.cause(cause)
             if places[cause] == nil { order.append(cause) }
             places[cause, default: []].append(item.file + (item.line.map { ":\($0)" } ?? ""))
         }

@@ -253,20 +253,21 @@ public struct RuleEngine: Sendable {
         // a different target, so neither may hide the other. A neutral match (a bare
         // `type: LoadBalancer`) joins the first cloud's construct.
         struct Key: Hashable { var point: String; var owner: String; var image: String? }
-        func image(_ match: RuleMatch) -> String? {
-            match.node.steps.last == .key("image") && !containerScope(of: match.node.steps).isEmpty ? match.node.evidence : nil
+        // A container's image is its own construct (an overlay may rewrite it alone); the same
+        // image in several containers (an init container and the main one) is one pull and one fix.
+        let keys = matches.map { match in
+            Key(point: match.rule.point, owner: "",
+                image: match.node.steps.last == .key("image") && !containerScope(of: match.node.steps).isEmpty ? match.node.evidence : nil)
         }
         var clouds: [Key: Set<String>] = [:]
-        for match in matches {
+        for (match, key) in zip(matches, keys) {
             guard case .platform(let platform) = match.rule.owner else { continue }
-            clouds[Key(point: match.rule.point, owner: "", image: image(match)), default: []].insert(platform.rawValue)
+            clouds[key, default: []].insert(platform.rawValue)
         }
         var groups: [Key: Int] = [:]
         var members: [[RuleMatch]] = []
-        for match in matches {
-            // A container's image is its own construct (an overlay may rewrite it alone); the same
-            // image in several containers (an init container and the main one) is one pull and one fix.
-            var key = Key(point: match.rule.point, owner: "", image: image(match))
+        for (match, base) in zip(matches, keys) {
+            var key = base
             if let owners = clouds[key], owners.count > 1 {
                 if case .platform(let platform) = match.rule.owner { key.owner = platform.rawValue } else { key.owner = owners.min()! }
             }

@@ -1,4 +1,5 @@
 import DivergenceCore
+import DivergenceKit
 import DivergenceReports
 import Foundation
 
@@ -43,18 +44,18 @@ public struct OverlayWriter: Sendable {
             used.insert(name)
             let copy = directory + "/source/" + name
             try fm.createDirectory(atPath: (copy as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Self.atomically(try Data(contentsOf: URL(fileURLWithPath: file)), to: copy)
+            try ReportWriter.write(try Data(contentsOf: URL(fileURLWithPath: file)), to: copy)
             resources.append("source/" + name)
         }
         if !plan.generated.isEmpty { try fm.createDirectory(atPath: directory + "/generated", withIntermediateDirectories: true) }
         for (i, resource) in plan.generated.enumerated() {
             let name = String(format: "generated/%03d-", i + 1) + resource.name.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" } + ".yaml"
-            try Self.atomically(Data(("# Added by divergence translate: a class named as the source cloud's built-in one.\n" + resource.yaml).utf8), to: directory + "/" + name)
+            try ReportWriter.write(Data(("# Added by divergence translate: a class named as the source cloud's built-in one.\n" + resource.yaml).utf8), to: directory + "/" + name)
             resources.append(name)
         }
         var kustomization = "# Written by divergence translate (\(from?.rawValue ?? "unknown") → \(to.rawValue)); the originals are untouched.\n"
         kustomization += "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
-        for r in resources { kustomization += "- \(Self.quoted(r))\n" }
+        for r in resources { kustomization += "- \(yamlQuoted(r))\n" }
         if !plan.patches.isEmpty { kustomization += "patches:\n" }
         try fm.createDirectory(atPath: directory + "/patches", withIntermediateDirectories: true)
         for (i, patch) in plan.patches.enumerated() where !patch.operations.isEmpty {
@@ -65,28 +66,28 @@ public struct OverlayWriter: Sendable {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for op in patch.operations { text += "- " + String(decoding: try encoder.encode(op), as: UTF8.self) + "\n" }
-            try Self.atomically(Data(text.utf8), to: directory + "/patches/" + name)
+            try ReportWriter.write(Data(text.utf8), to: directory + "/patches/" + name)
             let group = ref.apiVersion.contains("/") ? String(ref.apiVersion.split(separator: "/")[0]) : ""
             let version = String(ref.apiVersion.split(separator: "/").last ?? "")
             kustomization += "- path: patches/\(name)\n  target:\n"
-            if !group.isEmpty { kustomization += "    group: \(Self.quoted(group))\n" }
-            kustomization += "    version: \(Self.quoted(version))\n    kind: \(Self.quoted(ref.kind))\n    name: \(Self.quoted(ref.name))\n"
-            if let ns = ref.namespace { kustomization += "    namespace: \(Self.quoted(ns))\n" }
+            if !group.isEmpty { kustomization += "    group: \(yamlQuoted(group))\n" }
+            kustomization += "    version: \(yamlQuoted(version))\n    kind: \(yamlQuoted(ref.kind))\n    name: \(yamlQuoted(ref.name))\n"
+            if let ns = ref.namespace { kustomization += "    namespace: \(yamlQuoted(ns))\n" }
         }
         if !plan.images.isEmpty {
             kustomization += "images:\n"
-            for image in plan.images { kustomization += "- name: \(Self.quoted(image.name))\n  newName: \(Self.quoted(image.newName))\n" }
+            for image in plan.images { kustomization += "- name: \(yamlQuoted(image.name))\n  newName: \(yamlQuoted(image.newName))\n" }
         }
-        try Self.atomically(Data(kustomization.utf8), to: directory + "/kustomization.yaml")
+        try ReportWriter.write(Data(kustomization.utf8), to: directory + "/kustomization.yaml")
         let count = { (o: TranslationOutcome) in plan.findings.filter { $0.outcome == o }.count }
         var summary = Summary(to: to, directory: directory, translated: count(.translated), needsInput: count(.needsInput),
                               refused: count(.refused), patches: plan.patches.filter { !$0.operations.isEmpty }.count, findings: plan.findings)
         summary.leftOut = Dictionary(leftOut.map { ($0.file, $0.reason) }, uniquingKeysWith: { a, _ in a })
-        try Self.atomically(Data(report(summary).utf8), to: directory + "/TRANSLATION.md")
+        try ReportWriter.write(Data(report(summary).utf8), to: directory + "/TRANSLATION.md")
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            try Self.atomically(try encoder.encode(summary) + Data("\n".utf8), to: directory + "/translation.json")
+            try ReportWriter.write(try encoder.encode(summary) + Data("\n".utf8), to: directory + "/translation.json")
         }
         return summary
     }
@@ -129,20 +130,5 @@ public struct OverlayWriter: Sendable {
         let absolute = URL(fileURLWithPath: file).standardizedFileURL.path
         let relative = absolute.hasPrefix(cwd + "/") ? String(absolute.dropFirst(cwd.count + 1)) : absolute.split(separator: "/").suffix(2).joined(separator: "/")
         return relative.split(separator: "/").filter { $0 != ".." && $0 != "." }.joined(separator: "/")
-    }
-
-    static func quoted(_ s: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(s), as: UTF8.self)) ?? "\"\""
-    }
-
-    static func atomically(_ data: Data, to path: String) throws {
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        try data.write(to: URL(fileURLWithPath: temporary))
-        if rename(temporary, path) != 0 {
-            unlink(temporary)
-            throw CocoaError(.fileWriteUnknown)
-        }
     }
 }

@@ -83,3 +83,11 @@ public struct Translation: Sendable {
         self.inputs = inputs; self.note = note; self.examples = examples; self.file = file
     }
 }
+
+/// `s` as a double-quoted YAML scalar (JSON string syntax, which YAML reads as is): names and
+/// values from a manifest written into the overlay's files can never change their structure.
+func yamlQuoted(_ s: String) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.withoutEscapingSlashes]
+    return (try? String(decoding: encoder.encode(s), as: UTF8.self)) ?? "\"\""
+}

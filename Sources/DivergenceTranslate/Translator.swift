@@ -210,9 +210,9 @@ public struct Translator: Sendable {
                     }
                 case .createStorageClass(let provisioner, let parameters):
                     guard let name = matchedNode.scalar, !name.isEmpty, !plan.generated.contains(where: { $0.name == name }) else { continue }
-                    var yaml = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: \(Self.quoted(name))\nprovisioner: \(Self.quoted(provisioner))\n"
+                    var yaml = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: \(yamlQuoted(name))\nprovisioner: \(yamlQuoted(provisioner))\n"
                     if !parameters.isEmpty {
-                        yaml += "parameters:\n" + parameters.sorted { $0.key < $1.key }.map { "  \(Self.quoted($0.key)): \(Self.quoted($0.value))\n" }.joined()
+                        yaml += "parameters:\n" + parameters.sorted { $0.key < $1.key }.map { "  \(yamlQuoted($0.key)): \(yamlQuoted($0.value))\n" }.joined()
                     }
                     // Zonal disks bind where the pod is scheduled, as every cloud's built-in disk class does.
                     yaml += "volumeBindingMode: WaitForFirstConsumer\nallowVolumeExpansion: true\n"
@@ -267,12 +267,6 @@ public struct Translator: Sendable {
             plan.patches[i].operations = writes + removes
         }
         return plan
-    }
-
-    static func quoted(_ s: String) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(s), as: UTF8.self)) ?? "\"\""
     }
 
     static func nested(_ object: [String: JSONPatchValue], _ path: ArraySlice<String>, _ value: JSONPatchValue) -> [String: JSONPatchValue] {

@@ -62,12 +62,14 @@ struct Translate: ParsableCommand {
         let catalogue = try catalogueOptions.load()
         let run = try CheckRun(catalogue: catalogue)
         var checkOptions = CheckOptions(paths: paths, from: from, to: targets)
-        checkOptions.honourGitIgnore = true
-        let report = run.run(checkOptions)
+        // The directories are walked once: the check and the overlay see the same file list.
+        let expansion = PathExpansion(paths: paths)
+        let report = run.run(checkOptions, expansion: expansion)
         // The trees of the resources, read again: the report keeps only what a report needs.
         let loader = ManifestLoader()
-        let (files, _) = loader.expand(paths: paths)
-        let sets = files.map { loader.load(data: (try? Data(contentsOf: URL(fileURLWithPath: $0))) ?? Data(), file: $0) }
+        let files = expansion.value.files
+        // Read as the check reads them: size bound, names that are not UTF-8, FIFOs refused.
+        let sets = loader.loadEach(files: files) { $0 }
         let resources = sets.flatMap(\.resources)
         // Only files whose every document is a plain resource go into the overlay: a
         // kustomization or a file that failed to load would break the build.
