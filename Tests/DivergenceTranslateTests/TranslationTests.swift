@@ -14,6 +14,14 @@ enum Fixtures {
         return try! CheckRun(catalogue: catalogue)
     }()
 
+    /// `text` loaded and checked from `from` to `to`: its resources, and the findings (of `rule`
+    /// only, when one is named).
+    static func scan(_ text: String, from: Platform, to: Platform, rule: String? = nil) -> (input: ManifestSet, findings: [Finding]) {
+        let input = ManifestLoader().load(text: text, file: "in.yaml")
+        let findings = checkRun.assess(input, options: CheckOptions(paths: [], from: from, to: [to])).findings
+        return (input, rule.map { rule in findings.filter { $0.ruleId == rule } } ?? findings)
+    }
+
     /// A document as plain values, for comparing trees whatever their layout.
     static func plain(_ node: ManifestNode) -> AnyHashable {
         switch node.value {
@@ -38,9 +46,7 @@ enum Fixtures {
         for t in Fixtures.translations.translations {
             for (i, example) in t.examples.enumerated() {
                 let label = "\(t.rule) → \(t.to.rawValue) example \(i + 1)"
-                let input = ManifestLoader().load(text: example.input, file: "in.yaml")
-                let report = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: t.from ?? .aws, to: [t.to]))
-                let findings = report.findings.filter { $0.ruleId == t.rule }
+                let (input, findings) = Fixtures.scan(example.input, from: t.from ?? .aws, to: t.to, rule: t.rule)
                 try #require(!findings.isEmpty, "\(label): the rule fires on the input")
                 let choices = t.choice.map { [$0.name: $0.value] } ?? [:]
                 let plan = Translator(translations: [t], target: t.to, from: t.from, choices: choices).plan(findings: findings, resources: input.resources)
@@ -54,8 +60,7 @@ enum Fixtures {
 
     @Test func aRegistryMapFillsTheHostAndNeedsNoInput() throws {
         let t = try #require(Fixtures.translations.translations.first { $0.rule == "aws.registry.ecr-private-image" && $0.to == .azure })
-        let input = ManifestLoader().load(text: t.examples[0].input, file: "in.yaml")
-        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.azure])).findings.filter { $0.ruleId == t.rule }
+        let (input, findings) = Fixtures.scan(t.examples[0].input, from: .aws, to: .azure, rule: t.rule)
         let plan = Translator(translations: [t], target: .azure, registryMap: ["111122223333.dkr.ecr.eu-west-1.amazonaws.com": "shop.azurecr.io"])
             .plan(findings: findings, resources: input.resources)
         #expect(plan.findings.first?.outcome == .translated)
@@ -68,8 +73,7 @@ enum Fixtures {
         let options = TranslationSource.choices(in: Fixtures.translations.translations)
         #expect(options["ingress"] == ["app-routing", "agic", "agc"], "the default first")
         #expect(options["gcp-identity"]?.first == "impersonation")
-        let input = ManifestLoader().load(text: "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  ingressClassName: alb\n", file: "in.yaml")
-        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.azure])).findings
+        let (input, findings) = Fixtures.scan("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  ingressClassName: alb\n", from: .aws, to: .azure)
         func written(_ choices: [String: String]) -> JSONPatchValue? {
             Translator(translations: Fixtures.translations.translations, target: .azure, choices: choices)
                 .plan(findings: findings, resources: input.resources).patches.first?.operations.first { $0.path == "/spec/ingressClassName" }?.value
@@ -81,8 +85,7 @@ enum Fixtures {
 
     @Test func workloadIdentityIsWiredOnThePodsOfTheServiceAccount() throws {
         let text = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n  namespace: shop\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: shop\nspec:\n  template:\n    spec:\n      serviceAccountName: api\n      containers:\n      - name: api\n        image: nginx\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: nginx\n"
-        let input = ManifestLoader().load(text: text, file: "in.yaml")
-        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.azure])).findings.filter { $0.ruleId == "aws.identity.irsa-role-arn" }
+        let (input, findings) = Fixtures.scan(text, from: .aws, to: .azure, rule: "aws.identity.irsa-role-arn")
         let plan = Translator(translations: Fixtures.translations.translations, target: .azure).plan(findings: findings, resources: input.resources)
         let deployment = try #require(plan.patches.first { $0.resource.name == "api" && $0.resource.kind == "Deployment" })
         // The template has no metadata yet: the missing mappings are created on the way.
@@ -92,8 +95,7 @@ enum Fixtures {
 
     @Test func aClaimOfABuiltInClassKeepsItsNameAndTheOverlayAddsTheClass() throws {
         let text = "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data\nspec:\n  storageClassName: gp3\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 10Gi}}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: files\nspec:\n  storageClassName: efs-sc\n  accessModes: [ReadWriteMany]\n  resources: {requests: {storage: 10Gi}}\n"
-        let input = ManifestLoader().load(text: text, file: "in.yaml")
-        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.gcp])).findings.filter { $0.ruleId == "aws.storage.builtin-class-name" }
+        let (input, findings) = Fixtures.scan(text, from: .aws, to: .gcp, rule: "aws.storage.builtin-class-name")
         try #require(findings.count == 2)
         let plan = Translator(translations: Fixtures.translations.translations, target: .gcp).plan(findings: findings, resources: input.resources)
         #expect(plan.generated.map(\.name) == ["gp3"], "a block class is added; a file class (efs-sc) has no block equivalent")
@@ -106,8 +108,7 @@ enum Fixtures {
     /// label beside it is written in the same group, not over it.
     @Test func aSelectorInsideAListOfTemplatesIsRewrittenInPlace() throws {
         let text = "apiVersion: ray.io/v1\nkind: RayCluster\nmetadata:\n  name: rc\nspec:\n  workerGroupSpecs:\n  - groupName: gpu\n    template:\n      spec:\n        nodeSelector:\n          cloud.google.com/gke-spot: \"true\"\n        containers:\n        - name: w\n          image: rayproject/ray:2.9.0\n"
-        let input = ManifestLoader().load(text: text, file: "in.yaml")
-        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .gcp, to: [.aws])).findings.filter { $0.ruleId == "gcp.compute.gke-spot-selector" }
+        let (input, findings) = Fixtures.scan(text, from: .gcp, to: .aws, rule: "gcp.compute.gke-spot-selector")
         try #require(findings.count == 1)
         let plan = Translator(translations: Fixtures.translations.translations, target: .aws).plan(findings: findings, resources: input.resources)
         let patched = try Translator.apply(plan.patches[0].operations, to: input.resources[0].root)
@@ -121,8 +122,7 @@ enum Fixtures {
     /// from AKS stays public on EKS, and an internal one stays internal.
     @Test func aBareLoadBalancerKeepsItsExposureAcrossClouds() throws {
         let text = "apiVersion: v1\nkind: Service\nmetadata:\n  name: pub\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: priv\n  annotations:\n    service.beta.kubernetes.io/azure-load-balancer-internal: \"true\"\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n"
-        let input = ManifestLoader().load(text: text, file: "in.yaml")
-        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .azure, to: [.aws])).findings
+        let (input, findings) = Fixtures.scan(text, from: .azure, to: .aws)
         let plan = Translator(translations: Fixtures.translations.translations, target: .aws, from: .azure).plan(findings: findings, resources: input.resources)
         func scheme(_ name: String) throws -> String? {
             let index = try #require(input.resources.firstIndex { $0.ref.name == name })
@@ -141,8 +141,7 @@ enum Fixtures {
         let steps = try TranslationSource.steps(#"metadata.annotations["eks.amazonaws.com/role-arn"]"#)
         #expect(steps == [.key("metadata"), .key("annotations"), .key("eks.amazonaws.com/role-arn")])
         let t = try #require(Fixtures.translations.translations.first { $0.rule == "aws.identity.irsa-role-arn" && $0.to == .gcp })
-        let input = ManifestLoader().load(text: t.examples[0].input, file: "in.yaml")
-        let findings = Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.gcp])).findings.filter { $0.ruleId == t.rule }
+        let (input, findings) = Fixtures.scan(t.examples[0].input, from: .aws, to: .gcp, rule: t.rule)
         let ops = Translator(translations: [t], target: .gcp).plan(findings: findings, resources: input.resources).patches[0].operations
         #expect(ops.map(\.path).contains("/metadata/annotations/eks.amazonaws.com~1role-arn"))
     }
