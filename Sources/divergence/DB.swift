@@ -1,6 +1,7 @@
 import ArgumentParser
 import DivergenceCatalogue
 import DivergenceKit
+import DivergenceTranslate
 import DivergenceReports
 import Foundation
 
@@ -81,7 +82,7 @@ struct DB: ParsableCommand {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Lint the catalogue sources and run every rule's examples; exit 2 on any problem.")
+            abstract: "Lint the catalogue sources and run every rule's and translation's examples; exit 2 on any problem.")
 
         @Option(help: "text or json") var format: QueryFormat = .text
 
@@ -99,12 +100,23 @@ struct DB: ParsableCommand {
             issues += CatalogueValidator.provenance(source)
             let points = Dictionary(source.points.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             issues += ExampleVerifier.verify(rules: source.rules, points: points)
+            // Translations: readable, and each example's input patched into its output. They
+            // need the compiled catalogue, so they are run only once the sources compile.
+            let (translations, problems) = TranslationSource.read(directories: directories)
+            issues += problems.map { CatalogueIssue(file: $0.file, line: 0, message: $0.message) }
+            if issues.isEmpty {
+                do {
+                    issues += TranslationVerifier.verify(translations, run: try CheckRun(catalogue: try catalogueOptions.load()))
+                } catch {
+                    issues.append(CatalogueIssue(file: directories.joined(separator: ", "), line: 0, message: "the catalogue does not compile: \(error)"))
+                }
+            }
             if format == .json {
-                struct Output: Encodable { var points: Int; var rules: Int; var problems: [CatalogueIssue] }
-                try Terminal.write(try Terminal.json(Output(points: source.points.count, rules: source.rules.count, problems: issues)))
+                struct Output: Encodable { var points: Int; var rules: Int; var translations: Int; var problems: [CatalogueIssue] }
+                try Terminal.write(try Terminal.json(Output(points: source.points.count, rules: source.rules.count, translations: translations.count, problems: issues)))
             } else {
                 for issue in issues { try Terminal.write(issue.description + "\n") }
-                try Terminal.write("\(source.points.count) points, \(source.rules.count) rules, \(issues.count) problem(s)" + "\n")
+                try Terminal.write("\(source.points.count) points, \(source.rules.count) rules, \(translations.count) translations, \(issues.count) problem(s)" + "\n")
             }
             if !issues.isEmpty { throw ExitCode(ExitStatus.usage) }
         }
