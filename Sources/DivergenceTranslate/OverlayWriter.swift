@@ -24,6 +24,10 @@ public struct OverlayWriter: Sendable {
         public var translated: Int
         public var needsInput: Int
         public var refused: Int
+        /// Of `translated`: kept as written, with no edit.
+        public var kept = 0
+        /// Of `refused`: no translation of the rule in the catalogue yet.
+        public var uncovered = 0
         public var patches: Int
         public var findings: [TranslatedFinding]
         public var leftOut: [String: String] = [:]
@@ -82,6 +86,8 @@ public struct OverlayWriter: Sendable {
         let count = { (o: TranslationOutcome) in plan.findings.filter { $0.outcome == o }.count }
         var summary = Summary(to: to, directory: directory, translated: count(.translated), needsInput: count(.needsInput),
                               refused: count(.refused), patches: plan.patches.filter { !$0.operations.isEmpty }.count, findings: plan.findings)
+        summary.kept = plan.findings.filter(\.kept).count
+        summary.uncovered = plan.findings.filter(\.uncovered).count
         summary.leftOut = Dictionary(leftOut.map { ($0.file, $0.reason) }, uniquingKeysWith: { a, _ in a })
         try ReportWriter.write(Data(report(summary).utf8), to: directory + "/TRANSLATION.md")
         if json {
@@ -97,7 +103,7 @@ public struct OverlayWriter: Sendable {
     func report(_ s: Summary) -> String {
         let e = PointText.escapeMarkdown
         var out = "# Translation \(from?.rawValue ?? "unknown") → \(to.rawValue)\n\n"
-        out += "Build with `kubectl kustomize \(e(directory))`. \(s.translated) finding(s) translated, \(s.needsInput) written with a placeholder to fill, \(s.refused) refused (no faithful mechanical equivalent), in \(s.patches) patch(es).\n\n"
+        out += "Build with `kubectl kustomize \(e(directory))`. \(s.translated) finding(s) translated (\(s.kept) of them kept as written), \(s.needsInput) written with a placeholder to fill, \(s.refused) refused (\(s.refused - s.uncovered) with no faithful mechanical equivalent, \(s.uncovered) with no translation in the catalogue yet), in \(s.patches) patch(es).\n\n"
         let inputs = Dictionary(s.findings.flatMap(\.inputs).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }).values.sorted { $0.name < $1.name }
         if !inputs.isEmpty {
             out += "## Values to fill in\n\nEach placeholder is written `<<needs-input:NAME>>` in the patches (`grep -r needs-input patches/`).\n\n| Placeholder | Where to find the value on \(to.rawValue) |\n|---|---|\n"

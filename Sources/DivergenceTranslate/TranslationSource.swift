@@ -130,7 +130,8 @@ public enum TranslationSource {
         }
     }
 
-    /// `${input:name}` in a value becomes the input's placeholder; any other value is written as is.
+    /// `${input:name}` in a value becomes the input's placeholder; `${matched}` is left for the
+    /// translator, which fills in the value the finding points at; any other text is written as is.
     static func text(of value: Any, inputs: [TranslationInput], _ fail: (String) -> Problem) throws -> String {
         var text = "\(value)"
         if let b = value as? Bool { text = b ? "true" : "false" }

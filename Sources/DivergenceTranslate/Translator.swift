@@ -56,6 +56,12 @@ public struct TranslatedFinding: Sendable, Codable {
     /// For `refused`: the catalogue's advice for the move.
     public var advice: String?
     public var inputs: [TranslationInput]
+    /// Translated with no edit: the construct is valid on the target as written (what still
+    /// differs is in the note).
+    public var kept = false
+    /// Refused because the catalogue has no translation of this rule or value yet, not because
+    /// one was judged impossible: the share of the work still to write.
+    public var uncovered = false
 }
 
 /// Applies the catalogue's translations to the findings of one target.
@@ -137,12 +143,14 @@ public struct Translator: Sendable {
                 // The target behaves the same: kept as written.
                 result.outcome = .translated
                 result.note = "kept as written: it behaves the same on \(target.product)"
+                result.kept = true
                 plan.findings.append(result)
                 continue
             }
             guard let candidates = translations[finding.ruleId] else {
                 result.note = "no mechanical translation of \(finding.ruleId) to \(target.product) in the catalogue"
                 result.advice = advice
+                result.uncovered = true
                 plan.findings.append(result)
                 continue
             }
@@ -156,6 +164,7 @@ public struct Translator: Sendable {
             }) else {
                 result.note = "no mechanical translation of this value (\(finding.ruleId)) to \(target.product) in the catalogue"
                 result.advice = advice
+                result.uncovered = true
                 plan.findings.append(result)
                 continue
             }
@@ -171,6 +180,9 @@ public struct Translator: Sendable {
                 plan.findings.append(result)
                 continue
             }
+            // `${matched}` in a value is the value the finding points at, read from the manifest
+            // (an annotation moved to the target's key keeps what its author wrote).
+            func filled(_ text: String) -> String { text.replacingOccurrences(of: "${matched}", with: matchedNode.scalar ?? "") }
             var operations: [PatchOperation] = []
             var elsewhere: [(LocatedResource, PatchOperation)] = []
             var outcome = translation.outcome
@@ -179,11 +191,11 @@ public struct Translator: Sendable {
                 case .removeMatched:
                     operations.append(PatchOperation(op: "remove", path: Self.pointer(matched)))
                 case .replaceMatched(let value):
-                    operations.append(PatchOperation(op: "replace", path: Self.pointer(matched), value: .string(value)))
+                    operations.append(PatchOperation(op: "replace", path: Self.pointer(matched), value: .string(filled(value))))
                 case .remove(let path):
                     if Self.node(at: path, in: resource.root) != nil { operations.append(PatchOperation(op: "remove", path: Self.pointer(path))) }
                 case .set(let path, let value):
-                    operations.append(Self.add(path: path, value: value, in: resource.root))
+                    operations.append(Self.add(path: path, value: filled(value), in: resource.root))
                 case .swapParent(let key, let value):
                     guard matched.count >= 2 else { continue }
                     let parent = Array(matched.dropLast())
@@ -197,7 +209,7 @@ public struct Translator: Sendable {
                     operations.append(PatchOperation(op: "add", path: Self.pointer(holder + [.key(key)]), value: .object(object)))
                     operations.append(PatchOperation(op: "remove", path: Self.pointer(parent)))
                 case .setSibling(let key, let value):
-                    operations.append(Self.add(path: Array(matched.dropLast()) + [.key(key)], value: value, in: resource.root))
+                    operations.append(Self.add(path: Array(matched.dropLast()) + [.key(key)], value: filled(value), in: resource.root))
                 case .tolerate(let fields):
                     // The pod spec is the mapping that holds the node selector.
                     guard let selector = matched.lastIndex(where: { $0 == .key("nodeSelector") }) else { continue }
@@ -256,6 +268,7 @@ public struct Translator: Sendable {
                 if !plan.patches[i].operations.contains(where: { $0.path == op.path }) { plan.patches[i].operations.append(op) }
             }
             result.outcome = outcome
+            result.kept = outcome == .translated && translation.operations.isEmpty
             result.inputs = outcome == .needsInput ? translation.inputs : []
             plan.findings.append(result)
         }
