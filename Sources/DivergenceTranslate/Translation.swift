@@ -54,6 +54,13 @@ public struct TranslationInput: Sendable, Hashable, Codable {
     public var placeholder: String { "<<needs-input:\(name)>>" }
 }
 
+/// An official page a translation was read from, and the day it was read.
+public struct TranslationSourcePage: Sendable, Hashable, Codable {
+    public var url: String
+    public var checked: String
+    public init(url: String, checked: String) { self.url = url; self.checked = checked }
+}
+
 /// How the construct a rule finds maps to one target: catalogue knowledge, like the rule.
 public struct Translation: Sendable {
     public var rule: String
@@ -76,6 +83,8 @@ public struct Translation: Sendable {
     /// The source cloud this translation is for (a neutral construct, such as a bare
     /// `type: LoadBalancer`, behaves as its source cloud built it); nil for any source.
     public var from: Platform?
+    /// The official pages the mapping was read from.
+    public var sources: [TranslationSourcePage] = []
 
     public init(rule: String, to: Platform, outcome: TranslationOutcome, operations: [TranslationOperation],
                 inputs: [TranslationInput], note: String, examples: [(input: String, output: String)], file: String) {

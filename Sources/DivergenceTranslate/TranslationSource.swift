@@ -113,6 +113,14 @@ public enum TranslationSource {
             if outcome != .refused && !keep && examples.isEmpty { throw fail("needs at least one example (input → output)") }
             var translation = Translation(rule: rule, to: to, outcome: outcome, operations: operations, inputs: inputs, note: note,
                                           examples: examples, file: file)
+            // The official pages the mapping was read from, each with the day it was read: the
+            // target's key or value is knowledge like a point's behaviour.
+            for (i, entry) in (item["sources"] as? [[String: Any]] ?? []).enumerated() {
+                guard let url = entry["url"] as? String, url.hasPrefix("https://") else { throw fail("sources[\(i)] needs an https `url`") }
+                guard let checked = day(entry["checked"]) else { throw fail("sources[\(i)] needs `checked: YYYY-MM-DD`, the day the page was read") }
+                translation.sources.append(TranslationSourcePage(url: url, checked: checked))
+            }
+            if item["sources"] != nil && !(item["sources"] is [[String: Any]]) { throw fail("`sources` is a list of {url, checked}") }
             if let from = item["from"] as? String {
                 guard let platform = Platform(rawValue: from) else { throw fail("`from` is aws, azure, gcp or local") }
                 translation.from = platform
@@ -128,6 +136,19 @@ public enum TranslationSource {
             }
             return translation
         }
+    }
+
+    /// A `checked:` day, written plain (YAML reads it as a timestamp) or quoted.
+    static func day(_ value: Any?) -> String? {
+        if let date = value as? Date {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd"
+            return formatter.string(from: date)
+        }
+        guard let text = value as? String, text.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil else { return nil }
+        return text
     }
 
     /// `${input:name}` in a value becomes the input's placeholder; `${matched}` is left for the
