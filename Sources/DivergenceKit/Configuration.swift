@@ -64,6 +64,11 @@ public struct Configuration: Sendable {
     public var exclude: [PathGlob] = []
     public var ignore: [IgnoreEntry] = []
     public var catalogues: [String] = []
+    /// `translate: choose:` — the option taken where the target offers several equivalents
+    /// (`ingress: agc`); checked against the catalogue's choices by the command.
+    public var translateChoices: [String: String] = [:]
+    /// `translate: registryMap:` — registry hosts written with another host (`SOURCE: TARGET`).
+    public var registryMap: [String: String] = [:]
     /// Origin of each key that has a value.
     public var origins: [String: String] = [:]
     /// The configuration file read, if any.
@@ -72,7 +77,7 @@ public struct Configuration: Sendable {
     public init() {}
 
     public static let fileName = ".divergence.yaml"
-    static let keys: Set<String> = ["from", "to", "failOn", "exclude", "ignore", "catalogues"]
+    static let keys: Set<String> = ["from", "to", "failOn", "exclude", "ignore", "catalogues", "translate"]
     /// Exclude patterns one configuration may hold, and the size of the file itself.
     static let maxExcludes = 10_000
     static let maxFileBytes = 1 << 20
@@ -194,6 +199,21 @@ public struct Configuration: Sendable {
                     }
                     return IgnoreEntry(id: id, path: path, resource: resource, reason: reason, expires: expires,
                                        file: file, line: entry.mark?.line ?? 0)
+                }
+            case "translate":
+                guard let m = value.mapping else { throw fail(value, "'translate' is a mapping with choose and registryMap") }
+                for (k, v) in m {
+                    let name = k.string ?? ""
+                    guard name == "choose" || name == "registryMap" else {
+                        throw fail(k, "unknown key '\(name)' in translate (allowed: choose, registryMap)")
+                    }
+                    guard let entries = v.mapping else { throw fail(v, "'translate.\(name)' is a mapping (\(name == "choose" ? "ingress: agc" : "SOURCE-HOST: TARGET-HOST"))") }
+                    var pairs: [String: String] = [:]
+                    for (ek, ev) in entries {
+                        guard let a = ek.string, !a.isEmpty, let b = ev.string, !b.isEmpty else { throw fail(ek, "'translate.\(name)' entries are NAME: VALUE") }
+                        pairs[a] = b
+                    }
+                    if name == "choose" { config.translateChoices = pairs } else { config.registryMap = pairs }
                 }
             default:
                 break

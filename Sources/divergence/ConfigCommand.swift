@@ -41,6 +41,8 @@ struct ConfigCommand: ParsableCommand {
                     var file: String?
                     var from, to, failOn, exclude, catalogues: Entry
                     var ignore: [Ignore]
+                    var translateChoose: [String: String]
+                    var registryMap: [String: String]
                 }
                 let output = Output(
                     file: configuration.file,
@@ -49,7 +51,8 @@ struct ConfigCommand: ParsableCommand {
                     failOn: Entry(value: configuration.failOn.rawValue, origin: origin("failOn")),
                     exclude: Entry(value: configuration.exclude.map(\.pattern).joined(separator: ","), origin: origin("exclude")),
                     catalogues: Entry(value: configuration.catalogues.joined(separator: ","), origin: origin("catalogues")),
-                    ignore: configuration.ignore.map { Ignore(id: $0.id, path: $0.path?.pattern, resource: $0.resource, reason: $0.reason, expires: $0.expires, origin: "\($0.file):\($0.line)") })
+                    ignore: configuration.ignore.map { Ignore(id: $0.id, path: $0.path?.pattern, resource: $0.resource, reason: $0.reason, expires: $0.expires, origin: "\($0.file):\($0.line)") },
+                    translateChoose: configuration.translateChoices, registryMap: configuration.registryMap)
                 try Terminal.write(try Terminal.json(output))
                 return
             }
@@ -60,6 +63,9 @@ struct ConfigCommand: ParsableCommand {
                 ("failOn", configuration.failOn.rawValue),
                 ("exclude", configuration.exclude.isEmpty ? "(none)" : configuration.exclude.map(\.pattern).joined(separator: ", ")),
                 ("catalogues", configuration.catalogues.isEmpty ? "(built-in only)" : configuration.catalogues.joined(separator: ", ")),
+                ("translate", configuration.translateChoices.isEmpty && configuration.registryMap.isEmpty ? "(defaults)"
+                    : (configuration.translateChoices.sorted { $0.key < $1.key }.map { "choose \($0.key)=\($0.value)" }
+                       + configuration.registryMap.sorted { $0.key < $1.key }.map { "registry \($0.key)=\($0.value)" }).joined(separator: ", ")),
             ]
             for (key, value) in rows {
                 try Terminal.write("  \(key.padding(toLength: 11, withPad: " ", startingAt: 0)) \(value)  [\(origin(key))]" + "\n")

@@ -13,11 +13,14 @@ struct Translate: ParsableCommand {
     @Argument(help: "Manifest files or directories (the originals are never modified).")
     var paths: [String] = []
 
-    @Option(help: "The cloud the manifests run on: aws, azure, gcp (eks, aks, gke).")
-    var from: Platform
+    @Option(help: "The cloud the manifests run on: aws, azure, gcp (eks, aks, gke); or `from:` in the configuration; else inferred from the manifests.")
+    var from: Platform?
 
-    @Option(help: "The target cloud(s), comma-separated; one overlay folder each under --output when several.")
-    var to: String
+    @Option(help: "The target cloud(s), comma-separated; one overlay folder each under --output when several; or `to:` in the configuration.", transform: Check.parseTargets)
+    var to: [Platform]?
+
+    @Option(help: "Configuration file (default: .divergence.yaml in the working directory or the scanned directory): exclude, ignore, catalogues, and translate: choose / registryMap.")
+    var config: String?
 
     @Option(help: "The folder to write the overlay to (created; a previous overlay's files are replaced).")
     var output: String
@@ -42,29 +45,54 @@ struct Translate: ParsableCommand {
     }
 
     func run() throws {
-        let targets = try Check.parseTargets(to)
-        if targets.contains(from) { throw UsageError(description: "--to \(from.rawValue) is the same platform as --from; nothing would move") }
+        // Command line over configuration file over defaults, as for check.
+        var configuration = Configuration()
+        if let file = Configuration.discover(explicit: config, paths: paths) {
+            guard FileManager.default.fileExists(atPath: file) else { throw UsageError(description: "--config \(file): no such file") }
+            configuration = try Configuration.load(file: file)
+        }
+        let targets = to ?? configuration.to
+        guard !targets.isEmpty else { throw UsageError(description: "say where the workloads move: --to PLATFORM[,PLATFORM…] or `to:` in .divergence.yaml") }
+        let stated = from ?? configuration.from
+        if let stated, targets.contains(stated) { throw UsageError(description: "--to \(stated.rawValue) is the same platform as --from; nothing would move") }
+        var catalogueOptions = self.catalogueOptions
+        catalogueOptions.catalogueDirectories += configuration.catalogues
         let directories = try catalogueOptions.dataDirectories()
         let (translations, problems) = TranslationSource.read(directories: directories)
         if !problems.isEmpty { throw UsageError(description: problems.map(\.description).joined(separator: "\n")) }
         let options = TranslationSource.choices(in: translations)
         var chosen: [String: String] = [:]
-        for entry in choose {
+        // The configuration's choices first, each flag over them.
+        let fromFile = configuration.translateChoices.sorted { $0.key < $1.key }.map { (name: $0.key, value: $0.value, origin: "\(configuration.file ?? ".divergence.yaml"): translate.choose") }
+        let fromFlags = choose.map { entry in
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let known = options[parts[0]] else {
-                throw UsageError(description: "--choose \(entry): no choice named \(parts[0]) (choices: \(options.keys.sorted().joined(separator: ", ")))")
+            return (name: parts[0], value: parts[1], origin: "--choose \(entry)")
+        }
+        for entry in fromFile + fromFlags {
+            guard let known = options[entry.name] else {
+                throw UsageError(description: "\(entry.origin): no choice named \(entry.name) (choices: \(options.keys.sorted().joined(separator: ", ")))")
             }
-            guard known.contains(parts[1]) else {
-                throw UsageError(description: "--choose \(entry): \(parts[0]) is one of \(known.joined(separator: ", ")) (default \(known[0]))")
+            guard known.contains(entry.value) else {
+                throw UsageError(description: "\(entry.origin): \(entry.name) is one of \(known.joined(separator: ", ")) (default \(known[0]))")
             }
-            chosen[parts[0]] = parts[1]
+            chosen[entry.name] = entry.value
         }
         let catalogue = try catalogueOptions.load()
         let run = try CheckRun(catalogue: catalogue)
-        var checkOptions = CheckOptions(paths: paths, from: from, to: targets)
+        var checkOptions = CheckOptions(paths: paths, from: stated, to: targets)
+        // What the team excluded or accepted in its configuration is not translated either.
+        checkOptions.exclude = configuration.exclude
+        checkOptions.ignore = configuration.ignore
         // The directories are walked once: the check and the overlay see the same file list.
         let expansion = PathExpansion(paths: paths)
         let report = run.run(checkOptions, expansion: expansion)
+        guard let from = report.from else {
+            throw UsageError(description: "no construct says which cloud the manifests run on; give --from (or `from:` in .divergence.yaml)")
+        }
+        if targets.contains(from) {
+            throw UsageError(description: "the constructs found belong to \(from.rawValue) (\(report.fromReason ?? "inferred")), and --to \(from.rawValue) is the same platform: nothing would move. Give --from if the workloads run elsewhere, or another --to.")
+        }
+        if report.fromInferred { Terminal.warn("--from not given: \(report.fromReason ?? "inferred as \(from.rawValue)")") }
         // The trees of the resources, read again: the report keeps only what a report needs.
         let loader = ManifestLoader()
         let files = expansion.value.files
@@ -97,10 +125,10 @@ struct Translate: ParsableCommand {
             for id in ids { seen[id] = file }
             usable.append(file)
         }
-        let map = Dictionary(registryMap.map { entry -> (String, String) in
+        let map = configuration.registryMap.merging(registryMap.map { entry -> (String, String) in
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             return (parts[0], parts[1])
-        }, uniquingKeysWith: { _, b in b })
+        }, uniquingKeysWith: { _, flag in flag })
         // A patch target without a namespace matches that kind and name in every namespace: a
         // resource that shares its kind and name with another is not patched (its findings say so).
         let included = Set(usable)

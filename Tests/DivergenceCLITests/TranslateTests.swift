@@ -73,3 +73,66 @@ struct TranslateTests {
         #expect(overlays >= 30, "most real manifests make a non-empty overlay")
     }
 }
+
+/// The team's `.divergence.yaml` steers translate as it steers check: its choices and registry
+/// map are used (flags win), what it accepts is not translated, and the source is inferred.
+@Suite struct TranslateConfigurationTests {
+    @Test func theConfigurationChoosesMapsAndIgnores() throws {
+        let dir = CLI.temporary()
+        let manifest = """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: web
+        spec:
+          ingressClassName: alb
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: api
+        spec:
+          template:
+            spec:
+              containers:
+              - name: api
+                image: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/api:1.4
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata:
+          name: api
+          annotations:
+            eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api
+        """
+        try manifest.write(toFile: dir + "/app.yaml", atomically: true, encoding: .utf8)
+        try """
+        to: azure
+        ignore:
+        - id: aws.identity.irsa-role-arn
+          reason: identity is wired by the platform team's own overlay
+        translate:
+          choose: {ingress: agic}
+          registryMap: {"111122223333.dkr.ecr.eu-west-1.amazonaws.com": shop.azurecr.io}
+        """.write(toFile: dir + "/.divergence.yaml", atomically: true, encoding: .utf8)
+        let out = dir + "/overlay"
+        let run = try CLI.run(["translate", dir, "--output", out, "--format", "json"])
+        #expect(run.stderr.contains("--from not given"), "the source is inferred and said: \(run.stderr)")
+        let patches = try FileManager.default.contentsOfDirectory(atPath: out + "/patches")
+            .map { try String(contentsOfFile: out + "/patches/" + $0, encoding: .utf8) }.joined()
+        #expect(patches.contains("azure-application-gateway"), "the configuration's ingress option: \(patches)")
+        let kustomization = try String(contentsOfFile: out + "/kustomization.yaml", encoding: .utf8)
+        #expect(kustomization.contains("\"shop.azurecr.io/shop/api\""), "the configuration's registry map")
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/translation.json"))) as! [String: Any]
+        let rules = (summary["findings"] as! [[String: Any]]).map { $0["ruleId"] as! String }
+        #expect(!rules.contains("aws.identity.irsa-role-arn"), "an accepted finding is not translated")
+        #expect(!patches.contains("azure.workload.identity"))
+
+        // A flag wins over the file; an option the catalogue does not offer names its origin.
+        let flagged = try CLI.run(["translate", dir, "--output", out, "--choose", "ingress=agc"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out + "/patches").map { try String(contentsOfFile: out + "/patches/" + $0, encoding: .utf8) }.joined().contains("azure-alb-external"), "\(flagged.stderr)")
+        try "translate:\n  choose: {ingress: nginx}\n".write(toFile: dir + "/.divergence.yaml", atomically: true, encoding: .utf8)
+        let wrong = try CLI.run(["translate", dir, "--to", "azure", "--output", out])
+        #expect(wrong.status == 2 && wrong.stderr.contains(".divergence.yaml: translate.choose: ingress is one of app-routing, agic, agc"), "\(wrong.stderr)")
+    }
+}
