@@ -54,13 +54,13 @@ public struct OverlayWriter: Sendable {
         if !plan.generated.isEmpty { try fm.createDirectory(atPath: directory + "/generated", withIntermediateDirectories: true) }
         for (i, resource) in plan.generated.enumerated() {
             let name = String(format: "generated/%03d-", i + 1) + resource.name.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" } + ".yaml"
-            try ReportWriter.write(Data(("# Added by divergence translate: a class named as the source cloud's built-in one.\n" + resource.yaml).utf8), to: directory + "/" + name)
+            try ReportWriter.write(Data(("# Added by divergence translate (\(resource.name)).\n" + resource.yaml).utf8), to: directory + "/" + name)
             resources.append(name)
         }
         var kustomization = "# Written by divergence translate (\(from?.rawValue ?? "unknown") → \(to.rawValue)); the originals are untouched.\n"
         kustomization += "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
         for r in resources { kustomization += "- \(yamlQuoted(r))\n" }
-        if !plan.patches.isEmpty { kustomization += "patches:\n" }
+        if !plan.patches.isEmpty || !plan.deletions.isEmpty { kustomization += "patches:\n" }
         try fm.createDirectory(atPath: directory + "/patches", withIntermediateDirectories: true)
         for (i, patch) in plan.patches.enumerated() where !patch.operations.isEmpty {
             let ref = patch.resource
@@ -77,6 +77,17 @@ public struct OverlayWriter: Sendable {
             if !group.isEmpty { kustomization += "    group: \(yamlQuoted(group))\n" }
             kustomization += "    version: \(yamlQuoted(version))\n    kind: \(yamlQuoted(ref.kind))\n    name: \(yamlQuoted(ref.name))\n"
             if let ns = ref.namespace { kustomization += "    namespace: \(yamlQuoted(ns))\n" }
+        }
+        // Deletions last: a strategic-merge `$patch: delete` names the resource it removes.
+        for (i, deletion) in plan.deletions.enumerated() {
+            let ref = deletion.resource
+            let name = String(format: "delete-%03d-", i + 1) + [ref.kind, ref.namespace, ref.name].compactMap { $0 }.joined(separator: "-")
+                .lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" } + ".yaml"
+            var text = "# \(ref) in \(deletion.file): replaced by the resources under generated/\n$patch: delete\n"
+            text += "apiVersion: \(yamlQuoted(ref.apiVersion))\nkind: \(yamlQuoted(ref.kind))\nmetadata:\n  name: \(yamlQuoted(ref.name))\n"
+            if let ns = ref.namespace { text += "  namespace: \(yamlQuoted(ns))\n" }
+            try ReportWriter.write(Data(text.utf8), to: directory + "/patches/" + name)
+            kustomization += "- path: patches/\(name)\n"
         }
         if !plan.images.isEmpty {
             kustomization += "images:\n"

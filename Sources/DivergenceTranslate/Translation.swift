@@ -41,6 +41,9 @@ public enum TranslationOperation: Sendable, Hashable {
     /// Label the pod templates that run as the ServiceAccount the finding is on (same
     /// namespace, any workload kind): the wiring some clouds need on the pod as well.
     case labelPods(key: String, value: String)
+    /// Replace the Ingress the finding is on with Gateway API resources (a Gateway of this
+    /// class and its HTTPRoutes); the Ingress is deleted by the overlay.
+    case replaceWithGateway(className: String)
 }
 
 /// A user input a translation leaves as a placeholder, with where to find its value.
@@ -83,6 +86,11 @@ public struct Translation: Sendable {
     /// The source cloud this translation is for (a neutral construct, such as a bare
     /// `type: LoadBalancer`, behaves as its source cloud built it); nil for any source.
     public var from: Platform?
+    /// Conditions on other fields of the resource: the translation applies only when the value
+    /// at each `path` equals its `equals` (a missing field never does). An ALB Ingress is
+    /// internet-facing only when its scheme annotation says so; `kind` tells an Ingress from a
+    /// chart value that sets a class.
+    public var whenFields: [(path: [PathStep], equals: String)] = []
     /// The official pages the mapping was read from.
     public var sources: [TranslationSourcePage] = []
 

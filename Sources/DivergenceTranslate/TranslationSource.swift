@@ -31,7 +31,7 @@ public enum TranslationSource {
         var problems: [Problem] = []
         // Options of one choice share a rule and target: the key names the option too.
         func key(_ t: Translation) -> String {
-            (t.from.map { $0.rawValue + ":" } ?? "") + t.rule + "→" + t.to.rawValue + (t.choice.map { "#\($0.name)=\($0.value)" } ?? "") + (t.when.map { "?" + $0 } ?? "")
+            (t.from.map { $0.rawValue + ":" } ?? "") + t.rule + "→" + t.to.rawValue + (t.choice.map { "#\($0.name)=\($0.value)" } ?? "") + (t.when.map { "?" + $0 } ?? "") + t.whenFields.map { "&\($0.path)=\($0.equals)" }.joined()
         }
         for directory in directories {
             let folder = directory + "/translations"
@@ -92,12 +92,14 @@ public enum TranslationSource {
                     operations.append(.labelPods(key: key, value: try text(of: value, inputs: inputs, fail)))
                 } else if let host = op["rehost"] {
                     operations.append(.rehost(try text(of: host, inputs: inputs, fail)))
+                } else if let gateway = op["gateway"] as? [String: Any], let className = gateway["className"] as? String, !className.isEmpty {
+                    operations.append(.replaceWithGateway(className: className))
                 } else if let value = op["replace"] {
                     operations.append(.replaceMatched(try text(of: value, inputs: inputs, fail)))
                 } else if let set = op["set"] as? [String: Any], let path = set["path"] as? String, let value = set["value"] {
                     operations.append(.set(path: try steps(path, fail), value: try text(of: value, inputs: inputs, fail)))
                 } else {
-                    throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST`, `append: VALUE`, `labelPods: {key: K, value: V}`, `swapParent: {key: K, value: {…}}`, `createStorageClass: {provisioner: P, parameters: {…}}`, `setSibling: {key: K, value: V}`, `tolerate: {…}` or `set: {path: PATH, value: VALUE}`")
+                    throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST`, `append: VALUE`, `labelPods: {key: K, value: V}`, `swapParent: {key: K, value: {…}}`, `createStorageClass: {provisioner: P, parameters: {…}}`, `setSibling: {key: K, value: V}`, `tolerate: {…}`, `gateway: {className: C}` or `set: {path: PATH, value: VALUE}`")
                 }
             }
             if outcome == .refused && !operations.isEmpty { throw fail("a refused translation writes nothing") }
@@ -124,6 +126,14 @@ public enum TranslationSource {
             if let from = item["from"] as? String {
                 guard let platform = Platform(rawValue: from) else { throw fail("`from` is aws, azure, gcp or local") }
                 translation.from = platform
+            }
+            if let fields = item["whenField"] {
+                // One condition, or a list of them that must all hold.
+                for field in (fields as? [[String: Any]]) ?? (fields as? [String: Any]).map({ [$0] }) ?? [] {
+                    guard let path = field["path"] as? String, let equals = field["equals"] else { throw fail("`whenField` is {path: PATH, equals: VALUE} or a list of them") }
+                    translation.whenFields.append((try steps(path, fail), "\(equals)"))
+                }
+                if translation.whenFields.isEmpty { throw fail("`whenField` is {path: PATH, equals: VALUE} or a list of them") }
             }
             if let when = item["when"] as? String {
                 guard (try? NSRegularExpression(pattern: when)) != nil else { throw fail("`when` is not a regular expression") }

@@ -31,8 +31,17 @@ public enum TranslationVerifier {
                     add("\(name): outcome \(other.outcome.rawValue), not \(t.outcome.rawValue) (\(other.note))")
                     continue
                 }
-                guard let output = loader.load(text: example.output, file: "\(t.rule) \(name).output").resources.first else {
+                let outputs = loader.load(text: example.output, file: "\(t.rule) \(name).output").resources
+                guard let output = outputs.first else {
                     add("\(name).output holds no Kubernetes object"); continue
+                }
+                // A resource the translation replaces: the output is what replaces it.
+                if !plan.deletions.isEmpty {
+                    let made = plan.generated.flatMap { loader.load(text: $0.yaml, file: $0.name).resources }
+                    if made.map({ plain($0.root) }) != outputs.map({ plain($0.root) }) {
+                        add("\(name): the resources that replace the input differ from the output:\n" + plan.generated.map(\.yaml).joined(separator: "---\n"))
+                    }
+                    continue
                 }
                 do {
                     let patched = Translator.rename(plan.images, in: try Translator.apply(plan.patches.first?.operations ?? [], to: input.resources[0].root))

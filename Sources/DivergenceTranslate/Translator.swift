@@ -97,6 +97,9 @@ public struct Translator: Sendable {
         /// Image renames for Kustomize's `images:` transformer: the image without tag or digest,
         /// and what it becomes.
         public var images: [(name: String, newName: String)] = []
+        /// Resources the overlay deletes because generated ones replace them (an Ingress
+        /// rewritten as a Gateway and HTTPRoutes).
+        public var deletions: [(resource: ResourceRef, file: String)] = []
     }
 
     /// An image reference without its tag or digest: what Kustomize's `images:` matches.
@@ -132,6 +135,8 @@ public struct Translator: Sendable {
     public func plan(findings: [Finding], resources: [LocatedResource]) -> Plan {
         var plan = Plan()
         var byResource: [String: Int] = [:]
+        // Ingresses replaced by Gateway API resources, with what their routes do not carry.
+        var converted: [String: [String]] = [:]
         func key(_ file: String, _ ref: ResourceRef) -> String { file + "\u{0}" + ref.description }
         let roots = Dictionary(resources.map { (key($0.file, $0.ref), $0) }, uniquingKeysWith: { a, _ in a })
         for finding in findings where finding.target == target {
@@ -160,7 +165,8 @@ public struct Translator: Sendable {
             // The translation for this value: the first whose `when` the written value matches.
             let value = matchedNode?.scalar ?? ""
             guard let translation = candidates.first(where: { t in
-                t.when.map { value.range(of: $0, options: .regularExpression) != nil } ?? true
+                (t.when.map { value.range(of: $0, options: .regularExpression) != nil } ?? true)
+                    && t.whenFields.allSatisfy { field in resource.flatMap { Self.node(at: field.path, in: $0.root)?.scalar } == field.equals }
             }) else {
                 result.note = "no mechanical translation of this value (\(finding.ruleId)) to \(target.product) in the catalogue"
                 result.advice = advice
@@ -183,6 +189,7 @@ public struct Translator: Sendable {
             // `${matched}` in a value is the value the finding points at, read from the manifest
             // (an annotation moved to the target's key keeps what its author wrote).
             func filled(_ text: String) -> String { text.replacingOccurrences(of: "${matched}", with: matchedNode.scalar ?? "") }
+            var conversionInputs: [TranslationInput] = []
             var operations: [PatchOperation] = []
             var elsewhere: [(LocatedResource, PatchOperation)] = []
             var outcome = translation.outcome
@@ -221,14 +228,14 @@ public struct Translator: Sendable {
                         operations.append(PatchOperation(op: "add", path: Self.pointer(podSpec + [.key("tolerations")]), value: .array([toleration])))
                     }
                 case .createStorageClass(let provisioner, let parameters):
-                    guard let name = matchedNode.scalar, !name.isEmpty, !plan.generated.contains(where: { $0.name == name }) else { continue }
-                    var yaml = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: \(yamlQuoted(name))\nprovisioner: \(yamlQuoted(provisioner))\n"
+                    guard let name = matchedNode.scalar, !name.isEmpty, !plan.generated.contains(where: { $0.name == "StorageClass \(name)" }) else { continue }
+                    var yaml = "# A class named as the source cloud's built-in one, so that claims keep their class name.\napiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: \(yamlQuoted(name))\nprovisioner: \(yamlQuoted(provisioner))\n"
                     if !parameters.isEmpty {
                         yaml += "parameters:\n" + parameters.sorted { $0.key < $1.key }.map { "  \(yamlQuoted($0.key)): \(yamlQuoted($0.value))\n" }.joined()
                     }
                     // Zonal disks bind where the pod is scheduled, as every cloud's built-in disk class does.
                     yaml += "volumeBindingMode: WaitForFirstConsumer\nallowVolumeExpansion: true\n"
-                    plan.generated.append((name, yaml))
+                    plan.generated.append(("StorageClass \(name)", yaml))
                 case .appendSibling(let value):
                     guard case .index = matched.last else { continue }
                     operations.append(PatchOperation(op: "add", path: Self.pointer(Array(matched.dropLast())) + "/-", value: .string(value)))
@@ -239,6 +246,27 @@ public struct Translator: Sendable {
                             elsewhere.append((other, Self.add(path: template + [.key("metadata"), .key("labels"), .key(key)], value: value, in: other.root)))
                         }
                     }
+                case .replaceWithGateway(let className):
+                    guard finding.resource.kind == "Ingress" else {
+                        // A class in a chart's values or an Application: the chart renders the
+                        // Ingress, so the Gateway has to come from the chart too.
+                        outcome = .refused
+                        result.note = "only an Ingress object is rewritten as a Gateway and HTTPRoutes; this \(finding.resource.kind) sets the class for something it renders, which has to offer a Gateway itself"
+                        result.advice = advice
+                        continue
+                    }
+                    guard !converted.keys.contains(key(finding.file, finding.resource)) else { continue }
+                    var conversion = GatewayConversion(className: className, services: resources)
+                    conversion.namespaceOfRoute = finding.resource.namespace
+                    let made = conversion.convert(resource.root, ref: finding.resource)
+                    plan.generated += made.resources
+                    plan.deletions.append((finding.resource, finding.file))
+                    converted[key(finding.file, finding.resource)] = made.dropped
+                    if !made.unresolvedPorts.isEmpty {
+                        outcome = .needsInput
+                        conversionInputs = [TranslationInput(name: GatewayConversion.portInput, whereToFind: "The port number of each backend Service port named in the Ingress (\(made.unresolvedPorts.joined(separator: ", "))): spec.ports[].port of that Service, which this scan did not include.")]
+                    }
+                    if !made.dropped.isEmpty { result.note += " Not carried over: " + made.dropped.joined(separator: "; ") + "." }
                 case .rehost(let host):
                     guard let image = matchedNode.scalar, let slash = image.firstIndex(of: "/") else { continue }
                     let source = String(image[..<slash])
@@ -269,8 +297,36 @@ public struct Translator: Sendable {
             }
             result.outcome = outcome
             result.kept = outcome == .translated && translation.operations.isEmpty
-            result.inputs = outcome == .needsInput ? translation.inputs : []
+            result.inputs = outcome == .needsInput ? translation.inputs + conversionInputs : []
             plan.findings.append(result)
+        }
+        // A replaced Ingress is deleted, so edits of it are void: the settings they translated
+        // are not carried by the routes (the condition that chose the Gateway class is).
+        if !converted.isEmpty {
+            for i in plan.patches.indices where converted.keys.contains(key(plan.patches[i].file, plan.patches[i].resource)) {
+                plan.patches[i].operations = []
+            }
+            let chosen = Set(translations.values.joined().flatMap { t -> [String] in
+                guard t.operations.contains(where: { if case .replaceWithGateway = $0 { true } else { false } }) else { return [] }
+                return t.whenFields.map { Self.pointer($0.path) }
+            })
+            for i in plan.findings.indices {
+                let f = plan.findings[i]
+                // A finding's file and resource description are the key its resource is under.
+                guard converted.keys.contains(f.file + "\u{0}" + f.resource), f.outcome != .refused,
+                      !translations[f.ruleId, default: []].contains(where: { $0.operations.contains { if case .replaceWithGateway = $0 { true } else { false } } })
+                else { continue }
+                if let steps = try? TranslationSource.steps(f.path), chosen.contains(Self.pointer(steps)) {
+                    plan.findings[i].note = "read into the Gateway's class: the Ingress is replaced by a Gateway and HTTPRoutes"
+                    plan.findings[i].outcome = .translated
+                    plan.findings[i].inputs = []
+                } else {
+                    plan.findings[i].note = "not carried over: the Ingress is replaced by a Gateway and HTTPRoutes, and this setting has to be made again on them by hand (\(f.note))"
+                    plan.findings[i].outcome = .refused
+                    plan.findings[i].inputs = []
+                    plan.findings[i].kept = false
+                }
+            }
         }
         // Removes last and deepest first, so list indices and parents stay valid.
         for i in plan.patches.indices {

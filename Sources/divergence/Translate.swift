@@ -28,7 +28,7 @@ struct Translate: ParsableCommand {
     @Option(name: .customLong("registry-map"), help: "Write images of registry host SOURCE with host TARGET (SOURCE=TARGET). Repeatable.")
     var registryMap: [String] = []
 
-    @Option(name: .customLong("choose"), help: "Where the target offers several equivalents, which one: NAME=OPTION (ingress=app-routing|agic|agc on Azure, gcp-identity=impersonation|principal). Repeatable; without it each choice takes its documented default (see TRANSLATION.md).")
+    @Option(name: .customLong("choose"), help: "Where the target offers several equivalents, which one: NAME=OPTION (ingress=app-routing|agic|agc on Azure; gcp-ingress=gke-ingress|gateway and gcp-identity=impersonation|principal on GKE). Repeatable; without it each choice takes its documented default (see TRANSLATION.md).")
     var choose: [String] = []
 
     @Option(help: "Also write translation.json: text or json.") var format: QueryFormat = .text

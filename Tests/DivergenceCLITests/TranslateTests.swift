@@ -45,6 +45,22 @@ struct TranslateTests {
         #expect(try CLI.run(["-c", "git diff --quiet -- Examples"], executable: "/bin/sh").status == 0)
     }
 
+    /// The Gateway option: the overlay builds, the Ingress is gone and a Gateway with its
+    /// HTTPRoute serves the same host, and no ALB class is left when checked again.
+    @Test func anIngressMovesToAGKEGateway() throws {
+        let out = CLI.temporary() + "/overlay"
+        _ = try CLI.run(["translate", "Examples/aws", "--from", "aws", "--to", "gcp", "--output", out, "--choose", "gcp-ingress=gateway"])
+        let built = try CLI.run(["kustomize", out], executable: Self.kubectl!)
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(!built.stdout.contains("kind: Ingress\n"))
+        #expect(built.stdout.contains("kind: Gateway\n") && built.stdout.contains("kind: HTTPRoute\n"))
+        #expect(built.stdout.contains("gatewayClassName: gke-l7-global-external-managed"))
+        let manifest = out + "/../built.yaml"
+        try built.stdout.write(toFile: manifest, atomically: true, encoding: .utf8)
+        let again = try json(try CLI.run(["check", manifest, "--from", "aws", "--to", "gcp", "--format", "json"]).stdout)
+        #expect(!(again["findings"] as! [[String: Any]]).contains { ($0["ruleId"] as? String)?.hasPrefix("aws.ingress.") == true })
+    }
+
     /// Every labelled real manifest, to each cloud it is not written for: the overlay builds, and
     /// the constructs it translated are gone when the result is checked again.
     @Test func realManifestsRoundTripThroughKustomize() throws {

@@ -90,7 +90,7 @@ enum Fixtures {
         let (input, findings) = Fixtures.scan(text, from: .aws, to: .gcp, rule: "aws.storage.builtin-class-name")
         try #require(findings.count == 2)
         let plan = Translator(translations: Fixtures.translations.translations, target: .gcp).plan(findings: findings, resources: input.resources)
-        #expect(plan.generated.map(\.name) == ["gp3"], "a block class is added; a file class (efs-sc) has no block equivalent")
+        #expect(plan.generated.map(\.name) == ["StorageClass gp3"], "a block class is added; a file class (efs-sc) has no block equivalent")
         let added = try #require(ManifestLoader().load(text: plan.generated[0].yaml, file: "sc.yaml").resources.first)
         #expect(added.ref.kind == "StorageClass" && added.root["provisioner"]?.scalar == "pd.csi.storage.gke.io")
         #expect(plan.findings.first { $0.path.contains("storageClassName") && $0.resource.contains("files") }?.outcome == .refused)
@@ -127,6 +127,63 @@ enum Fixtures {
         let fromAWS = Translator(translations: Fixtures.translations.translations, target: .azure, from: .aws)
             .plan(findings: Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.azure])).findings, resources: input.resources)
         #expect(fromAWS.findings.filter { $0.ruleId == "neutral.load-balancing.service-type-loadbalancer" }.allSatisfy { $0.outcome == .refused })
+    }
+
+    /// `--choose gcp-ingress=gateway`: the Ingress becomes a Gateway and HTTPRoutes, a named
+    /// backend port is looked up in the scanned Service, the Ingress is deleted, and what the
+    /// routes do not carry is said per finding.
+    @Test func anIngressBecomesAGatewayAndRoutes() throws {
+        let text = """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: web
+          namespace: shop
+          annotations:
+            alb.ingress.kubernetes.io/scheme: internet-facing
+            alb.ingress.kubernetes.io/target-type: ip
+        spec:
+          ingressClassName: alb
+          rules:
+          - host: a.example.com
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: api, port: {name: http}}}}
+          - host: b.example.com
+            http:
+              paths:
+              - {path: /, pathType: Prefix, backend: {service: {name: other, port: {name: grpc}}}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: api
+          namespace: shop
+        spec:
+          ports: [{name: http, port: 8080}]
+        """
+        let (input, findings) = Fixtures.scan(text, from: .aws, to: .gcp)
+        let plan = Translator(translations: Fixtures.translations.translations, target: .gcp, from: .aws, choices: ["gcp-ingress": "gateway"])
+            .plan(findings: findings, resources: input.resources)
+        #expect(plan.deletions.map(\.resource.name) == ["web"])
+        #expect(plan.generated.map(\.name) == ["Gateway web", "HTTPRoute web-1", "HTTPRoute web-2"], "one route per host")
+        let routes = plan.generated.filter { $0.name.hasPrefix("HTTPRoute") }.compactMap { ManifestLoader().load(text: $0.yaml, file: "r.yaml").resources.first?.root }
+        #expect(routes[0]["spec"]?["rules"]?.items?.first?["backendRefs"]?.items?.first?["port"]?.scalar == "8080", "the named port, from the Service")
+        #expect(routes[1]["spec"]?["rules"]?.items?.first?["backendRefs"]?.items?.first?["port"]?.scalar == "<<needs-input:backend-port>>")
+        let byRule = Dictionary(plan.findings.map { ($0.ruleId, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(byRule["aws.ingress.alb-ingress-class"]?.outcome == .needsInput, "a port left to fill")
+        #expect(byRule["aws.ingress.alb-ingress-class"]?.inputs.map(\.name) == ["backend-port"])
+        #expect(byRule["aws.ingress.alb-scheme-internet-facing"]?.note.contains("Gateway's class") == true)
+        #expect(byRule["aws.ingress.alb-target-type"]?.outcome == .refused, "a setting the routes do not carry is not claimed")
+        #expect(plan.patches.first { $0.resource.name == "web" }?.operations.isEmpty ?? true, "a deleted Ingress is not patched")
+
+        // GKE Ingress (the default) is chosen by its annotation, never by ingressClassName; a
+        // class in a chart's values is refused, not rewritten into the chart's metadata.
+        let chart = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\nspec:\n  values:\n    ingress:\n      className: alb\n"
+        let (release, releaseFindings) = Fixtures.scan(chart, from: .aws, to: .gcp, rule: "aws.ingress.alb-ingress-class")
+        let refused = Translator(translations: Fixtures.translations.translations, target: .gcp, from: .aws).plan(findings: releaseFindings, resources: release.resources)
+        #expect(refused.findings.map(\.outcome) == [.refused])
+        #expect(refused.patches.allSatisfy { $0.operations.isEmpty })
     }
 
     @Test func pointersEscapeSlashesAndTildes() throws {
