@@ -65,9 +65,11 @@ public struct RelatedLocation: Sendable, Codable, Hashable {
     public var line: Int
     public var column: Int
     public var path: String
+    /// The rule that found this place (one construct may be found by several rules of a point).
+    public var rule: String?
 
-    public init(line: Int, column: Int, path: String) {
-        self.line = line; self.column = column; self.path = path
+    public init(line: Int, column: Int, path: String, rule: String? = nil) {
+        self.line = line; self.column = column; self.path = path; self.rule = rule
     }
 }
 

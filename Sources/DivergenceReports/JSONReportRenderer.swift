@@ -160,6 +160,7 @@ public struct JSONReportRenderer: ReportRenderer {
                 out.raw(i == 0 ? "\n        {\n          \"column\" : " : ",\n        {\n          \"column\" : "); out.int(place.column)
                 out.raw(",\n          \"line\" : "); out.int(place.line)
                 out.raw(",\n          \"path\" : "); out.quote(place.path)
+                if let rule = place.rule { out.raw(",\n          \"rule\" : "); out.quote(rule) }
                 out.raw("\n        }")
             }
             out.raw(related.isEmpty ? "]" : "\n      ]")

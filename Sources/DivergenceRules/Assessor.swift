@@ -234,7 +234,7 @@ public struct Assessor: Sendable {
             sourceBehaviour: t.sourceBehaviour, targetEquivalent: t.targetEquivalent,
             related: match.related.isEmpty ? nil : match.related.map { node in
                 RelatedLocation(line: match.resource.reportedLocation(line: node.location.line).line,
-                                column: node.location.column, path: node.path)
+                                column: node.location.column, path: node.path, rule: node.rule)
             })
     }
 }

@@ -489,6 +489,9 @@ public struct NodeMatch: Sendable, Hashable {
     public var steps: [PathStep]
     public var location: SourceLocation
     public var evidence: String
+    /// The rule that matched this node, when it is kept as another node's related location
+    /// (several rules of one point make one construct): a translation needs it per node.
+    public var rule: String?
 
     public init(steps: [PathStep], location: SourceLocation, evidence: String) {
         self.steps = steps

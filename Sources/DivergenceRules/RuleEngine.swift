@@ -287,7 +287,9 @@ public struct RuleEngine: Sendable {
             }!
             var kept = group[primary]
             for (i, other) in group.enumerated() where i != primary {
-                kept.related.append(other.node)
+                var node = other.node
+                node.rule = other.rule.id
+                kept.related.append(node)
                 kept.related += other.related
             }
             kept.related.sort { $0.location < $1.location }

@@ -87,10 +87,10 @@ public struct Translation: Sendable {
     /// `type: LoadBalancer`, behaves as its source cloud built it); nil for any source.
     public var from: Platform?
     /// Conditions on other fields of the resource: the translation applies only when the value
-    /// at each `path` equals its `equals` (a missing field never does). An ALB Ingress is
-    /// internet-facing only when its scheme annotation says so; `kind` tells an Ingress from a
-    /// chart value that sets a class.
-    public var whenFields: [(path: [PathStep], equals: String)] = []
+    /// at each `path` equals its `equals` (a missing field never does), or, with `equals` nil,
+    /// when the field is absent. An ALB Ingress is internet-facing only when its scheme
+    /// annotation says so; `kind` tells an Ingress from a chart value that sets a class.
+    public var whenFields: [(path: [PathStep], equals: String?)] = []
     /// The official pages the mapping was read from.
     public var sources: [TranslationSourcePage] = []
 

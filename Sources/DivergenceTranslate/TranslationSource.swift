@@ -31,7 +31,7 @@ public enum TranslationSource {
         var problems: [Problem] = []
         // Options of one choice share a rule and target: the key names the option too.
         func key(_ t: Translation) -> String {
-            (t.from.map { $0.rawValue + ":" } ?? "") + t.rule + "→" + t.to.rawValue + (t.choice.map { "#\($0.name)=\($0.value)" } ?? "") + (t.when.map { "?" + $0 } ?? "") + t.whenFields.map { "&\($0.path)=\($0.equals)" }.joined()
+            (t.from.map { $0.rawValue + ":" } ?? "") + t.rule + "→" + t.to.rawValue + (t.choice.map { "#\($0.name)=\($0.value)" } ?? "") + (t.when.map { "?" + $0 } ?? "") + t.whenFields.map { "&\($0.path)=\($0.equals ?? "∅")" }.joined()
         }
         for directory in directories {
             let folder = directory + "/translations"
@@ -130,10 +130,17 @@ public enum TranslationSource {
             if let fields = item["whenField"] {
                 // One condition, or a list of them that must all hold.
                 for field in (fields as? [[String: Any]]) ?? (fields as? [String: Any]).map({ [$0] }) ?? [] {
-                    guard let path = field["path"] as? String, let equals = field["equals"] else { throw fail("`whenField` is {path: PATH, equals: VALUE} or a list of them") }
-                    translation.whenFields.append((try steps(path, fail), "\(equals)"))
+                    let usage = "`whenField` is {path: PATH, equals: VALUE} or {path: PATH, absent: true}, or a list of them"
+                    guard let path = field["path"] as? String else { throw fail(usage) }
+                    if let equals = field["equals"] {
+                        translation.whenFields.append((try steps(path, fail), "\(equals)"))
+                    } else if field["absent"] as? Bool == true {
+                        translation.whenFields.append((try steps(path, fail), nil))
+                    } else {
+                        throw fail(usage)
+                    }
                 }
-                if translation.whenFields.isEmpty { throw fail("`whenField` is {path: PATH, equals: VALUE} or a list of them") }
+                if translation.whenFields.isEmpty { throw fail("`whenField` is {path: PATH, equals: VALUE} or {path: PATH, absent: true}, or a list of them") }
             }
             if let when = item["when"] as? String {
                 guard (try? NSRegularExpression(pattern: when)) != nil else { throw fail("`when` is not a regular expression") }

@@ -13,6 +13,8 @@ public enum TranslationVerifier {
         let rules = Set(run.catalogue.rules.map(\.id))
         let loader = ManifestLoader()
         var issues: [CatalogueIssue] = []
+        issues += unreachable(translations)
+        issues += conflictingDefaults(translations)
         for t in translations {
             let label = "translation \(t.rule) → \(t.to.rawValue)" + (t.choice.map { " (\($0.name)=\($0.value))" } ?? "") + (t.when.map { " when \($0)" } ?? "")
             func add(_ message: String) { issues.append(CatalogueIssue(file: t.file, line: 0, message: "\(label): \(message)")) }
@@ -22,12 +24,20 @@ public enum TranslationVerifier {
                 let input = loader.load(text: example.input, file: "\(t.rule) \(name).input")
                 if let error = input.errors.first { add("\(name).input is not valid YAML: \(error.message)"); continue }
                 guard input.resources.count == 1 else { add("\(name).input must hold one Kubernetes object"); continue }
-                let source = t.from ?? Platform.clouds.first { $0 != t.to }!
+                // The source: the translation's own, else the cloud that owns the rule, else any other.
+                let owner = t.rule.split(separator: ".").first.flatMap { Platform(rawValue: String($0)) }.flatMap { Platform.clouds.contains($0) && $0 != t.to ? $0 : nil }
+                let source = t.from ?? owner ?? Platform.clouds.first { $0 != t.to }!
                 let findings = run.assess(input, options: CheckOptions(paths: [], from: source, to: [t.to])).findings.filter { $0.ruleId == t.rule }
                 if findings.isEmpty { add("\(name): the rule does not fire on the input"); continue }
                 let choices = t.choice.map { [$0.name: $0.value] } ?? [:]
-                let plan = Translator(translations: [t], target: t.to, from: t.from, choices: choices).plan(findings: findings, resources: input.resources)
-                if let other = plan.findings.first(where: { $0.outcome != t.outcome }) {
+                // The other translations too, after this one: the construct's other places (its
+                // related nodes) are translated by their own rules.
+                let plan = Translator(translations: [t] + translations, target: t.to, from: source, choices: choices).plan(findings: findings, resources: input.resources)
+                // The outcome is this translation's own: the construct's other places, found by
+                // other rules, are judged by their translations.
+                let own = Translator(translations: [t] + translations, target: t.to, from: source, choices: choices)
+                    .plan(findings: findings.map { var f = $0; f.related = nil; return f }, resources: input.resources)
+                if let other = own.findings.first(where: { $0.outcome != t.outcome }) {
                     add("\(name): outcome \(other.outcome.rawValue), not \(t.outcome.rawValue) (\(other.note))")
                     continue
                 }
@@ -52,6 +62,38 @@ public enum TranslationVerifier {
             }
         }
         return issues
+    }
+
+    /// Translations no finding can reach: the translator takes the first candidate whose
+    /// conditions hold, so an earlier one without `when`/`whenField`, for the same source (or
+    /// any) and the same option (or none), takes every finding a later one would.
+    static func unreachable(_ translations: [Translation]) -> [CatalogueIssue] {
+        var issues: [CatalogueIssue] = []
+        var open: [String: [Translation]] = [:]
+        for t in translations {
+            let group = t.rule + "→" + t.to.rawValue
+            if let earlier = open[group, default: []].first(where: { e in
+                (e.from == nil || e.from == t.from) && (e.choice == nil || (e.choice?.name == t.choice?.name && e.choice?.value == t.choice?.value))
+            }) {
+                issues.append(CatalogueIssue(file: t.file, line: 0, message: "translation \(t.rule) → \(t.to.rawValue)\(t.choice.map { " (\($0.name)=\($0.value))" } ?? ""): never used: an earlier one in \(earlier.file) applies to every value first (give that one a `when` or `whenField`, or put this one before it)"))
+            }
+            if t.when == nil && t.whenFields.isEmpty { open[group, default: []].append(t) }
+        }
+        return issues
+    }
+
+    /// A choice has one default option: the one taken when the user says nothing.
+    static func conflictingDefaults(_ translations: [Translation]) -> [CatalogueIssue] {
+        var defaults: [String: Set<String>] = [:]
+        var files: [String: String] = [:]
+        for t in translations where t.isDefault {
+            guard let choice = t.choice else { continue }
+            defaults[choice.name, default: []].insert(choice.value)
+            files[choice.name] = t.file
+        }
+        return defaults.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }.map {
+            CatalogueIssue(file: files[$0.key]!, line: 0, message: "choice \($0.key) has several defaults (\($0.value.sorted().joined(separator: ", "))): one option is the default")
+        }
     }
 
     /// A document as plain values, for comparing trees whatever their layout.

@@ -139,7 +139,8 @@ public struct Translator: Sendable {
         var converted: [String: [String]] = [:]
         func key(_ file: String, _ ref: ResourceRef) -> String { file + "\u{0}" + ref.description }
         let roots = Dictionary(resources.map { (key($0.file, $0.ref), $0) }, uniquingKeysWith: { a, _ in a })
-        for finding in findings where finding.target == target {
+        // One place of a construct: the finding's own node, or one of its related nodes.
+        func translateOne(_ finding: Finding) -> TranslatedFinding {
             var result = TranslatedFinding(ruleId: finding.ruleId, divergenceId: finding.divergenceId, severity: finding.severity,
                                            file: finding.file, line: finding.line, resource: finding.resource.description,
                                            path: finding.path, outcome: .refused, note: "", advice: nil, inputs: [])
@@ -149,42 +150,60 @@ public struct Translator: Sendable {
                 result.outcome = .translated
                 result.note = "kept as written: it behaves the same on \(target.product)"
                 result.kept = true
-                plan.findings.append(result)
-                continue
+                return result
             }
             guard let candidates = translations[finding.ruleId] else {
                 result.note = "no mechanical translation of \(finding.ruleId) to \(target.product) in the catalogue"
                 result.advice = advice
                 result.uncovered = true
-                plan.findings.append(result)
-                continue
+                return result
             }
             let resource = roots[key(finding.file, finding.resource)]
             let matched = try? TranslationSource.steps(finding.path)
             let matchedNode = resource.flatMap { r in matched.flatMap { Self.node(at: $0, in: r.root) } }
             // The translation for this value: the first whose `when` the written value matches.
+            // A resource outside the overlay (its file left out, or its kind and name shared
+            // with another) cannot be patched, and its value cannot be read for `when`: only a
+            // translation that keeps the construct as written holds for it.
+            if resource == nil {
+                if let keep = candidates.first(where: { $0.outcome == .translated && $0.operations.isEmpty && $0.when == nil && $0.whenFields.isEmpty }) {
+                    result.note = keep.note
+                    result.outcome = .translated
+                    result.kept = true
+                } else {
+                    result.note = "not patched: the resource is not in the overlay (a file left out, or a resource another shares its kind and name with); translate it on its own"
+                    result.advice = advice
+                }
+                return result
+            }
             let value = matchedNode?.scalar ?? ""
             guard let translation = candidates.first(where: { t in
                 (t.when.map { value.range(of: $0, options: .regularExpression) != nil } ?? true)
-                    && t.whenFields.allSatisfy { field in resource.flatMap { Self.node(at: field.path, in: $0.root)?.scalar } == field.equals }
+                    && t.whenFields.allSatisfy { field in
+                        let node = resource.flatMap { Self.node(at: field.path, in: $0.root) }
+                        return field.equals.map { node?.scalar == $0 } ?? (node == nil)
+                    }
             }) else {
                 result.note = "no mechanical translation of this value (\(finding.ruleId)) to \(target.product) in the catalogue"
                 result.advice = advice
                 result.uncovered = true
-                plan.findings.append(result)
-                continue
+                return result
             }
             result.note = translation.note
             if translation.outcome == .refused {
                 result.advice = advice
-                plan.findings.append(result)
-                continue
+                return result
+            }
+            if translation.outcome == .translated && translation.operations.isEmpty {
+                // Kept as written: nothing to patch, so it holds whether or not the file is in the overlay.
+                result.outcome = .translated
+                result.kept = true
+                return result
             }
             guard let resource, let matched, let matchedNode else {
                 result.note = "not patched: the resource is not in the overlay (a file left out, a resource another shares its kind and name with) or the construct is not written where the finding points; translate it by hand: \(translation.note)"
                 result.advice = advice
-                plan.findings.append(result)
-                continue
+                return result
             }
             // `${matched}` in a value is the value the finding points at, read from the manifest
             // (an annotation moved to the target's key keeps what its author wrote).
@@ -283,9 +302,7 @@ public struct Translator: Sendable {
                 byResource[key(finding.file, finding.resource)] = plan.patches.count - 1
                 return plan.patches.count - 1
             }()
-            for op in operations where !plan.patches[index].operations.contains(where: { $0.path == op.path }) {
-                plan.patches[index].operations.append(op)
-            }
+            for op in operations { Self.append(op, to: &plan.patches[index].operations) }
             for (other, op) in elsewhere {
                 let otherKey = key(other.file, other.ref)
                 let i = byResource[otherKey] ?? {
@@ -293,11 +310,45 @@ public struct Translator: Sendable {
                     byResource[otherKey] = plan.patches.count - 1
                     return plan.patches.count - 1
                 }()
-                if !plan.patches[i].operations.contains(where: { $0.path == op.path }) { plan.patches[i].operations.append(op) }
+                Self.append(op, to: &plan.patches[i].operations)
             }
             result.outcome = outcome
             result.kept = outcome == .translated && translation.operations.isEmpty
             result.inputs = outcome == .needsInput ? translation.inputs + conversionInputs : []
+            return result
+        }
+        for finding in findings where finding.target == target {
+            var result = translateOne(finding)
+            // The other places of the construct (several keys or rules of one point on this
+            // resource) are translated too, each by its own rule and value: a finding is
+            // translated only when all of them are.
+            for place in finding.related ?? [] {
+                guard let rule = place.rule ?? Optional(finding.ruleId), place.path != finding.path else { continue }
+                // A place the edits already cover: written over, or inside what was removed (the
+                // solver block a swap replaces, the key a sibling write rewrote).
+                if let steps = try? TranslationSource.steps(place.path), let index = byResource[key(finding.file, finding.resource)] {
+                    let pointer = Self.pointer(steps)
+                    if plan.patches[index].operations.contains(where: { op in
+                        op.path == pointer || (op.op == "remove" && pointer.hasPrefix(op.path + "/"))
+                    }) { continue }
+                }
+                var other = finding
+                other.ruleId = rule
+                other.path = place.path
+                other.line = place.line
+                other.related = nil
+                let part = translateOne(other)
+                if part.outcome == .translated && part.kept && result.kept { continue }
+                let rank: [TranslationOutcome: Int] = [.translated: 0, .needsInput: 1, .refused: 2]
+                if rank[part.outcome]! > rank[result.outcome]! {
+                    result.outcome = part.outcome
+                    result.advice = result.advice ?? part.advice
+                }
+                result.kept = result.kept && part.kept
+                result.uncovered = result.outcome == .refused && (result.uncovered || part.uncovered)
+                result.inputs += part.inputs.filter { input in !result.inputs.contains(input) }
+                if part.note != result.note { result.note += " Also \(place.path) (\(rule)): \(part.note)" }
+            }
             plan.findings.append(result)
         }
         // A replaced Ingress is deleted, so edits of it are void: the settings they translated
@@ -336,6 +387,28 @@ public struct Translator: Sendable {
             plan.patches[i].operations = writes + removes
         }
         return plan
+    }
+
+    /// Adds `op` to a patch unless one already writes that path. Two adds that each create
+    /// the same missing mapping (two annotations on a resource that had none) are merged, so
+    /// neither is lost.
+    static func append(_ op: PatchOperation, to operations: inout [PatchOperation]) {
+        // `/-` appends to a list: each is its own item (two new container arguments).
+        if op.path.hasSuffix("/-") {
+            if !operations.contains(op) { operations.append(op) }
+            return
+        }
+        guard let i = operations.firstIndex(where: { $0.path == op.path }) else { operations.append(op); return }
+        if op.op == "add", operations[i].op == "add", case .object(let mine)? = op.value, case .object(let theirs)? = operations[i].value {
+            operations[i].value = .object(merged(theirs, mine))
+        }
+    }
+
+    static func merged(_ a: [String: JSONPatchValue], _ b: [String: JSONPatchValue]) -> [String: JSONPatchValue] {
+        a.merging(b) { old, new in
+            if case .object(let x) = old, case .object(let y) = new { return .object(merged(x, y)) }
+            return old
+        }
     }
 
     static func nested(_ object: [String: JSONPatchValue], _ path: ArraySlice<String>, _ value: JSONPatchValue) -> [String: JSONPatchValue] {

@@ -63,14 +63,16 @@ enum Fixtures {
 
     @Test func aChoicePicksAmongTheTargetsEquivalentsWithADefault() throws {
         let options = TranslationSource.choices(in: Fixtures.translations.translations)
-        #expect(options["ingress"] == ["app-routing", "agic", "agc"], "the default first")
+        #expect(options["ingress"]?.first == "app-routing-gateway", "the default first")
+        #expect(Set(options["ingress"] ?? []) == ["app-routing-gateway", "app-routing", "agic", "agc"])
         #expect(options["gcp-identity"]?.first == "impersonation")
         let (input, findings) = Fixtures.scan("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n  ingressClassName: alb\n", from: .aws, to: .azure)
         func written(_ choices: [String: String]) -> JSONPatchValue? {
             Translator(translations: Fixtures.translations.translations, target: .azure, choices: choices)
                 .plan(findings: findings, resources: input.resources).patches.first?.operations.first { $0.path == "/spec/ingressClassName" }?.value
         }
-        #expect(written([:]) == .string("webapprouting.kubernetes.azure.com"))
+        #expect(written([:]) == nil, "the default, the add-on's Gateway, is public: an internal ALB is refused, not exposed")
+        #expect(written(["ingress": "app-routing"]) == .string("webapprouting.kubernetes.azure.com"))
         #expect(written(["ingress": "agic"]) == .string("azure-application-gateway"))
         #expect(written(["ingress": "agc"]) == .string("azure-alb-external"))
     }
@@ -90,10 +92,9 @@ enum Fixtures {
         let (input, findings) = Fixtures.scan(text, from: .aws, to: .gcp, rule: "aws.storage.builtin-class-name")
         try #require(findings.count == 2)
         let plan = Translator(translations: Fixtures.translations.translations, target: .gcp).plan(findings: findings, resources: input.resources)
-        #expect(plan.generated.map(\.name) == ["StorageClass gp3"], "a block class is added; a file class (efs-sc) has no block equivalent")
-        let added = try #require(ManifestLoader().load(text: plan.generated[0].yaml, file: "sc.yaml").resources.first)
-        #expect(added.ref.kind == "StorageClass" && added.root["provisioner"]?.scalar == "pd.csi.storage.gke.io")
-        #expect(plan.findings.first { $0.path.contains("storageClassName") && $0.resource.contains("files") }?.outcome == .refused)
+        #expect(plan.generated.map(\.name) == ["StorageClass gp3", "StorageClass efs-sc"], "each class named as it was, on the target's driver of its kind")
+        let added = plan.generated.compactMap { ManifestLoader().load(text: $0.yaml, file: "sc.yaml").resources.first }
+        #expect(added.map { $0.root["provisioner"]?.scalar } == ["pd.csi.storage.gke.io", "filestore.csi.storage.gke.io"], "a block class on disks, a file class on Filestore")
     }
 
     /// A selector inside an operator's list of pod templates (a RayCluster's worker groups): the
@@ -123,10 +124,19 @@ enum Fixtures {
         }
         #expect(try scheme("pub") == "internet-facing")
         #expect(try scheme("priv") == "internal")
-        // From AWS the source's own scheme is unknown (in-tree or LBC): not guessed.
-        let fromAWS = Translator(translations: Fixtures.translations.translations, target: .azure, from: .aws)
-            .plan(findings: Fixtures.checkRun.assess(input, options: CheckOptions(paths: [], from: .aws, to: [.azure])).findings, resources: input.resources)
-        #expect(fromAWS.findings.filter { $0.ruleId == "neutral.load-balancing.service-type-loadbalancer" }.allSatisfy { $0.outcome == .refused })
+        // From EKS a bare Service is internal under the AWS Load Balancer Controller (the
+        // default choice) and public under the legacy in-tree controller.
+        let aws = "apiVersion: v1\nkind: Service\nmetadata:\n  name: pub\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: open\n  annotations:\n    service.beta.kubernetes.io/aws-load-balancer-scheme: internet-facing\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n"
+        let (fromEKS, eksFindings) = Fixtures.scan(aws, from: .aws, to: .azure)
+        func internalAnnotation(_ name: String, _ choices: [String: String]) throws -> String? {
+            let plan = Translator(translations: Fixtures.translations.translations, target: .azure, from: .aws, choices: choices).plan(findings: eksFindings, resources: fromEKS.resources)
+            let index = try #require(fromEKS.resources.firstIndex { $0.ref.name == name })
+            let ops = plan.patches.first { $0.resource.name == name }?.operations ?? []
+            return try Translator.apply(ops, to: fromEKS.resources[index].root)["metadata"]?["annotations"]?["service.beta.kubernetes.io/azure-load-balancer-internal"]?.scalar
+        }
+        #expect(try internalAnnotation("pub", [:]) == "true")
+        #expect(try internalAnnotation("pub", ["eks-lb": "in-tree"]) == nil)
+        #expect(try internalAnnotation("open", [:]) == nil, "an internet-facing Service stays public")
     }
 
     /// `--choose gcp-ingress=gateway`: the Ingress becomes a Gateway and HTTPRoutes, a named
