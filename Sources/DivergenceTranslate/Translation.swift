@@ -83,6 +83,9 @@ public struct Translation: Sendable {
     /// A regular expression the value the finding points at must match for this translation
     /// (a rule that finds several kinds of value: block and file class names).
     public var when: String?
+    /// A regular expression the key the finding points at must match (a rule that finds
+    /// several keys: the Spot selector among GKE's provisioning labels).
+    public var whenKey: String?
     /// The source cloud this translation is for (a neutral construct, such as a bare
     /// `type: LoadBalancer`, behaves as its source cloud built it); nil for any source.
     public var from: Platform?

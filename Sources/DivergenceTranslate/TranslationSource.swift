@@ -31,7 +31,7 @@ public enum TranslationSource {
         var problems: [Problem] = []
         // Options of one choice share a rule and target: the key names the option too.
         func key(_ t: Translation) -> String {
-            (t.from.map { $0.rawValue + ":" } ?? "") + t.rule + "→" + t.to.rawValue + (t.choice.map { "#\($0.name)=\($0.value)" } ?? "") + (t.when.map { "?" + $0 } ?? "") + t.whenFields.map { "&\($0.path)=\($0.equals ?? "∅")" }.joined()
+            (t.from.map { $0.rawValue + ":" } ?? "") + t.rule + "→" + t.to.rawValue + (t.choice.map { "#\($0.name)=\($0.value)" } ?? "") + (t.when.map { "?" + $0 } ?? "") + (t.whenKey.map { "@" + $0 } ?? "") + t.whenFields.map { "&\($0.path)=\($0.equals ?? "∅")" }.joined()
         }
         for directory in directories {
             let folder = directory + "/translations"
@@ -141,6 +141,10 @@ public enum TranslationSource {
                     }
                 }
                 if translation.whenFields.isEmpty { throw fail("`whenField` is {path: PATH, equals: VALUE} or {path: PATH, absent: true}, or a list of them") }
+            }
+            if let whenKey = item["whenKey"] as? String {
+                guard (try? NSRegularExpression(pattern: whenKey)) != nil else { throw fail("`whenKey` is not a regular expression") }
+                translation.whenKey = whenKey
             }
             if let when = item["when"] as? String {
                 guard (try? NSRegularExpression(pattern: when)) != nil else { throw fail("`when` is not a regular expression") }

@@ -19,6 +19,8 @@ public enum TranslationVerifier {
             let label = "translation \(t.rule) → \(t.to.rawValue)" + (t.choice.map { " (\($0.name)=\($0.value))" } ?? "") + (t.when.map { " when \($0)" } ?? "")
             func add(_ message: String) { issues.append(CatalogueIssue(file: t.file, line: 0, message: "\(label): \(message)")) }
             guard rules.contains(t.rule) else { add("no rule \(t.rule) in the catalogue"); continue }
+            // What a translation writes is knowledge: the page it was read from, and when.
+            if t.outcome != .refused && t.sources.isEmpty { add("names no `sources` (the official pages the target construct was read from, with the day)") }
             for (i, example) in t.examples.enumerated() {
                 let name = "examples[\(i)]"
                 let input = loader.load(text: example.input, file: "\(t.rule) \(name).input")
@@ -77,7 +79,7 @@ public enum TranslationVerifier {
             }) {
                 issues.append(CatalogueIssue(file: t.file, line: 0, message: "translation \(t.rule) → \(t.to.rawValue)\(t.choice.map { " (\($0.name)=\($0.value))" } ?? ""): never used: an earlier one in \(earlier.file) applies to every value first (give that one a `when` or `whenField`, or put this one before it)"))
             }
-            if t.when == nil && t.whenFields.isEmpty { open[group, default: []].append(t) }
+            if t.when == nil && t.whenKey == nil && t.whenFields.isEmpty { open[group, default: []].append(t) }
         }
         return issues
     }

@@ -166,7 +166,7 @@ public struct Translator: Sendable {
             // with another) cannot be patched, and its value cannot be read for `when`: only a
             // translation that keeps the construct as written holds for it.
             if resource == nil {
-                if let keep = candidates.first(where: { $0.outcome == .translated && $0.operations.isEmpty && $0.when == nil && $0.whenFields.isEmpty }) {
+                if let keep = candidates.first(where: { $0.outcome == .translated && $0.operations.isEmpty && $0.when == nil && $0.whenKey == nil && $0.whenFields.isEmpty }) {
                     result.note = keep.note
                     result.outcome = .translated
                     result.kept = true
@@ -179,6 +179,10 @@ public struct Translator: Sendable {
             let value = matchedNode?.scalar ?? ""
             guard let translation = candidates.first(where: { t in
                 (t.when.map { value.range(of: $0, options: .regularExpression) != nil } ?? true)
+                    && (t.whenKey.map { pattern in
+                        guard case .key(let name)? = matched?.last else { return false }
+                        return name.range(of: pattern, options: .regularExpression) != nil
+                    } ?? true)
                     && t.whenFields.allSatisfy { field in
                         let node = resource.flatMap { Self.node(at: field.path, in: $0.root) }
                         return field.equals.map { node?.scalar == $0 } ?? (node == nil)

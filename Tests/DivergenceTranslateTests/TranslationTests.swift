@@ -196,6 +196,17 @@ enum Fixtures {
         #expect(refused.patches.allSatisfy { $0.operations.isEmpty })
     }
 
+    /// A rule that finds several keys is translated per key: GKE's flex-start label, which the
+    /// Spot rule also finds, is not turned into a Spot selector.
+    @Test func aTranslationCanBeLimitedToTheKeyItWasWrittenFor() throws {
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  nodeSelector:\n    cloud.google.com/gke-flex-start: \"true\"\n  containers:\n  - name: c\n    image: nginx\n"
+        let (input, findings) = Fixtures.scan(text, from: .gcp, to: .aws, rule: "gcp.compute.gke-spot-selector")
+        try #require(findings.count == 1)
+        let plan = Translator(translations: Fixtures.translations.translations, target: .aws).plan(findings: findings, resources: input.resources)
+        #expect(plan.findings.first?.outcome == .refused)
+        #expect(plan.patches.allSatisfy { $0.operations.isEmpty }, "no capacityType SPOT written for a flex-start pod")
+    }
+
     @Test func pointersEscapeSlashesAndTildes() throws {
         let steps = try TranslationSource.steps(#"metadata.annotations["eks.amazonaws.com/role-arn"]"#)
         #expect(steps == [.key("metadata"), .key("annotations"), .key("eks.amazonaws.com/role-arn")])
