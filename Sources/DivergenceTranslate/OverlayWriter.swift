@@ -13,6 +13,20 @@ public struct OverlayWriter: Sendable {
     public var to: Platform
     /// Scanned files not in the overlay, with why (a repeated resource, a Kustomize file).
     public var leftOut: [(file: String, reason: String)] = []
+    /// The choices this target offers, the option used for each and whether it was asked for.
+    public var choices: [Choice] = []
+
+    /// One choice among the target's equivalents, as used for this overlay.
+    public struct Choice: Sendable, Codable {
+        public var name: String
+        public var used: String
+        public var options: [String]
+        /// Asked for (flag or configuration), rather than the default.
+        public var chosen: Bool
+        public init(name: String, used: String, options: [String], chosen: Bool) {
+            self.name = name; self.used = used; self.options = options; self.chosen = chosen
+        }
+    }
 
     public init(directory: String, from: Platform?, to: Platform) {
         self.directory = directory; self.from = from; self.to = to
@@ -31,6 +45,7 @@ public struct OverlayWriter: Sendable {
         public var patches: Int
         public var findings: [TranslatedFinding]
         public var leftOut: [String: String] = [:]
+        public var choices: [Choice] = []
     }
 
     /// Writes the overlay for `plan` over `files` (the scanned files that hold resources).
@@ -97,6 +112,7 @@ public struct OverlayWriter: Sendable {
         let count = { (o: TranslationOutcome) in plan.findings.filter { $0.outcome == o }.count }
         var summary = Summary(to: to, directory: directory, translated: count(.translated), needsInput: count(.needsInput),
                               refused: count(.refused), patches: plan.patches.filter { !$0.operations.isEmpty }.count, findings: plan.findings)
+        summary.choices = choices
         summary.kept = plan.findings.filter(\.kept).count
         summary.uncovered = plan.findings.filter(\.uncovered).count
         summary.leftOut = Dictionary(leftOut.map { ($0.file, $0.reason) }, uniquingKeysWith: { a, _ in a })
@@ -119,6 +135,11 @@ public struct OverlayWriter: Sendable {
         if !inputs.isEmpty {
             out += "## Values to fill in\n\nEach placeholder is written `<<needs-input:NAME>>` in the patches (`grep -r needs-input patches/`).\n\n| Placeholder | Where to find the value on \(to.rawValue) |\n|---|---|\n"
             for input in inputs { out += "| `\(input.placeholder)` | \(e(input.whereToFind)) |\n" }
+            out += "\n"
+        }
+        if !s.choices.isEmpty {
+            out += "## Choices\n\nWhere \(to.rawValue) offers several equivalents, the option used (`--choose NAME=OPTION` or `translate: choose:` in .divergence.yaml picks another).\n\n| Choice | Used | Options |\n|---|---|---|\n"
+            for c in s.choices { out += "| `\(c.name)` | \(c.used)\(c.chosen ? "" : " (default)") | \(c.options.joined(separator: ", ")) |\n" }
             out += "\n"
         }
         if !leftOut.isEmpty {

@@ -144,6 +144,10 @@ struct Translate: ParsableCommand {
             let plan = translator.plan(findings: report.findings, resources: patchable)
             var writer = OverlayWriter(directory: directory, from: from, to: target)
             writer.leftOut = leftOut
+            // The choices that matter for this target, with the option each took.
+            writer.choices = TranslationSource.choices(in: translations.filter { $0.to == target }).sorted { $0.key < $1.key }.map { name, known in
+                OverlayWriter.Choice(name: name, used: chosen[name] ?? known[0], options: known, chosen: chosen[name] != nil)
+            }
             let summary = try writer.write(plan, files: usable, json: format == .json)
             try Terminal.write("\(from.rawValue) → \(target.rawValue): \(summary.translated) translated, \(summary.needsInput) need input, \(summary.refused) refused; \(summary.patches) patch(es) in \(directory) (see \(directory)/TRANSLATION.md)\n")
             failed = failed || summary.needsInput > 0 || summary.refused > 0

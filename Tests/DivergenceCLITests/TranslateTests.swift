@@ -137,6 +137,9 @@ struct TranslateTests {
         let patches = try FileManager.default.contentsOfDirectory(atPath: out + "/patches")
             .map { try String(contentsOfFile: out + "/patches/" + $0, encoding: .utf8) }.joined()
         #expect(patches.contains("azure-application-gateway"), "the configuration's ingress option: \(patches)")
+        let report = try String(contentsOfFile: out + "/TRANSLATION.md", encoding: .utf8)
+        #expect(report.contains("| `ingress` | agic | app-routing-gateway, "), "the report says which option was used")
+        #expect(report.contains("| `eks-lb` | lbc (default) |"))
         let kustomization = try String(contentsOfFile: out + "/kustomization.yaml", encoding: .utf8)
         #expect(kustomization.contains("\"shop.azurecr.io/shop/api\""), "the configuration's registry map")
         let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/translation.json"))) as! [String: Any]
