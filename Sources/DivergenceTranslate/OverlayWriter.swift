@@ -73,7 +73,8 @@ public struct OverlayWriter: Sendable {
             resources.append(name)
         }
         var kustomization = "# Written by divergence translate (\(from?.rawValue ?? "unknown") → \(to.rawValue)); the originals are untouched.\n"
-        kustomization += "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+        // An overlay none of whose files could join (all left out) still builds, to nothing.
+        kustomization += "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\(resources.isEmpty ? " []" : "")\n"
         for r in resources { kustomization += "- \(yamlQuoted(r))\n" }
         if !plan.patches.isEmpty || !plan.deletions.isEmpty { kustomization += "patches:\n" }
         try fm.createDirectory(atPath: directory + "/patches", withIntermediateDirectories: true)

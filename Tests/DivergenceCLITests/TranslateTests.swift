@@ -61,6 +61,31 @@ struct TranslateTests {
         #expect(!(again["findings"] as! [[String: Any]]).contains { ($0["ruleId"] as? String)?.hasPrefix("aws.ingress.") == true })
     }
 
+    /// A repository of independent samples repeats resource names from folder to folder: one
+    /// overlay cannot hold them, `--per-folder` writes one per folder and each builds.
+    @Test func samplesThatRepeatNamesGetAnOverlayPerFolder() throws {
+        let root = CLI.temporary()
+        for sample in ["one", "two/nested"] {
+            try FileManager.default.createDirectory(atPath: root + "/samples/" + sample, withIntermediateDirectories: true)
+            try "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api\n"
+                .write(toFile: root + "/samples/" + sample + "/sa.yaml", atomically: true, encoding: .utf8)
+        }
+        try "not: [valid".write(toFile: root + "/samples/two/broken.yaml", atomically: true, encoding: .utf8)
+        let single = CLI.temporary() + "/single"
+        _ = try CLI.run(["translate", root + "/samples", "--from", "aws", "--to", "gcp", "--output", single])
+        #expect(try String(contentsOfFile: single + "/TRANSLATION.md", encoding: .utf8).contains("repeats default/api already taken from"), "one overlay leaves the repeat out, and says so")
+
+        let out = CLI.temporary() + "/overlays"
+        let run = try CLI.run(["translate", root + "/samples", "--from", "aws", "--to", "gcp", "--output", out, "--per-folder"])
+        let folders = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
+        #expect(folders == ["one", "two__nested"], "flat names, one per folder with resources: \(folders) \(run.stderr)")
+        for folder in folders {
+            let built = try CLI.run(["kustomize", out + "/" + folder], executable: Self.kubectl!)
+            #expect(built.status == 0, "\(folder): \(built.stderr)")
+            #expect(built.stdout.contains("iam.gke.io/gcp-service-account"), "\(folder) is translated")
+        }
+    }
+
     /// Every labelled real manifest, to each cloud it is not written for: the overlay builds, and
     /// the constructs it translated are gone when the result is checked again.
     @Test func realManifestsRoundTripThroughKustomize() throws {
