@@ -137,6 +137,9 @@ public struct Translator: Sendable {
         var byResource: [String: Int] = [:]
         // Ingresses replaced by Gateway API resources, with what their routes do not carry.
         var converted: [String: [String]] = [:]
+        // Places whose translation only removes what the finding points at (the setting means
+        // nothing on the target): removed with an Ingress that is replaced, not lost.
+        var removalOnly = Set<String>()
         func key(_ file: String, _ ref: ResourceRef) -> String { file + "\u{0}" + ref.description }
         let roots = Dictionary(resources.map { (key($0.file, $0.ref), $0) }, uniquingKeysWith: { a, _ in a })
         // One place of a construct: the finding's own node, or one of its related nodes.
@@ -208,6 +211,9 @@ public struct Translator: Sendable {
                 result.note = "not patched: the resource is not in the overlay (a file left out, a resource another shares its kind and name with) or the construct is not written where the finding points; translate it by hand: \(translation.note)"
                 result.advice = advice
                 return result
+            }
+            if translation.operations.allSatisfy({ if case .removeMatched = $0 { true } else { false } }) {
+                removalOnly.insert(finding.file + "\u{0}" + finding.resource.description + "\u{0}" + finding.path)
             }
             // `${matched}` in a value is the value the finding points at, read from the manifest
             // (an annotation moved to the target's key keeps what its author wrote).
@@ -368,13 +374,18 @@ public struct Translator: Sendable {
             for i in plan.findings.indices {
                 let f = plan.findings[i]
                 // A finding's file and resource description are the key its resource is under.
-                guard converted.keys.contains(f.file + "\u{0}" + f.resource), f.outcome != .refused,
+                guard converted.keys.contains(f.file + "\u{0}" + f.resource), f.outcome != .refused || f.uncovered,
                       !translations[f.ruleId, default: []].contains(where: { $0.operations.contains { if case .replaceWithGateway = $0 { true } else { false } } })
                 else { continue }
-                if let steps = try? TranslationSource.steps(f.path), chosen.contains(Self.pointer(steps)) {
+                let pointer = (try? TranslationSource.steps(f.path)).map { Self.pointer($0) }
+                if f.uncovered {
+                    plan.findings[i].note = "not carried over: the Ingress is replaced by a Gateway and HTTPRoutes, and the catalogue has no translation of this setting for them"
+                } else if let pointer, chosen.contains(pointer) {
                     plan.findings[i].note = "read into the Gateway's class: the Ingress is replaced by a Gateway and HTTPRoutes"
                     plan.findings[i].outcome = .translated
                     plan.findings[i].inputs = []
+                } else if removalOnly.contains(f.file + "\u{0}" + f.resource + "\u{0}" + f.path) && f.outcome == .translated {
+                    plan.findings[i].note = "removed with the Ingress, which a Gateway and HTTPRoutes replace (\(f.note))"
                 } else {
                     plan.findings[i].note = "not carried over: the Ingress is replaced by a Gateway and HTTPRoutes, and this setting has to be made again on them by hand (\(f.note))"
                     plan.findings[i].outcome = .refused
