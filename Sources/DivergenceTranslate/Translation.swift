@@ -44,6 +44,9 @@ public enum TranslationOperation: Sendable, Hashable {
     /// Replace the Ingress the finding is on with Gateway API resources (a Gateway of this
     /// class and its HTTPRoutes); the Ingress is deleted by the overlay.
     case replaceWithGateway(className: String)
+    /// Move the value at one path from the resource root to another (a field the target's
+    /// resource names differently).
+    case move(from: [PathStep], to: [PathStep])
 }
 
 /// A user input a translation leaves as a placeholder, with where to find its value.

@@ -92,6 +92,8 @@ public enum TranslationSource {
                     operations.append(.labelPods(key: key, value: try text(of: value, inputs: inputs, fail)))
                 } else if let host = op["rehost"] {
                     operations.append(.rehost(try text(of: host, inputs: inputs, fail)))
+                } else if let move = op["move"] as? [String: Any], let from = move["from"] as? String, let to = move["to"] as? String {
+                    operations.append(.move(from: try steps(from, fail), to: try steps(to, fail)))
                 } else if let gateway = op["gateway"] as? [String: Any], let className = gateway["className"] as? String, !className.isEmpty {
                     operations.append(.replaceWithGateway(className: className))
                 } else if let value = op["replace"] {
@@ -99,7 +101,7 @@ public enum TranslationSource {
                 } else if let set = op["set"] as? [String: Any], let path = set["path"] as? String, let value = set["value"] {
                     operations.append(.set(path: try steps(path, fail), value: try text(of: value, inputs: inputs, fail)))
                 } else {
-                    throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST`, `append: VALUE`, `labelPods: {key: K, value: V}`, `swapParent: {key: K, value: {…}}`, `createStorageClass: {provisioner: P, parameters: {…}}`, `setSibling: {key: K, value: V}`, `tolerate: {…}`, `gateway: {className: C}` or `set: {path: PATH, value: VALUE}`")
+                    throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST`, `append: VALUE`, `labelPods: {key: K, value: V}`, `swapParent: {key: K, value: {…}}`, `createStorageClass: {provisioner: P, parameters: {…}}`, `setSibling: {key: K, value: V}`, `tolerate: {…}`, `gateway: {className: C}`, `move: {from: PATH, to: PATH}` or `set: {path: PATH, value: VALUE}`")
                 }
             }
             if outcome == .refused && !operations.isEmpty { throw fail("a refused translation writes nothing") }

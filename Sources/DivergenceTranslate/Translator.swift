@@ -7,8 +7,12 @@ public struct PatchOperation: Sendable, Hashable, Codable {
     public var path: String
     /// A JSON value (a string, or an object when missing mappings are created on the way).
     public var value: JSONPatchValue?
+    /// For `move`: where the value is taken from.
+    public var from: String?
 
-    public init(op: String, path: String, value: JSONPatchValue? = nil) { self.op = op; self.path = path; self.value = value }
+    public init(op: String, path: String, value: JSONPatchValue? = nil, from: String? = nil) {
+        self.op = op; self.path = path; self.value = value; self.from = from
+    }
 }
 
 /// The values a patch writes: text, or mappings of them.
@@ -275,6 +279,11 @@ public struct Translator: Sendable {
                             elsewhere.append((other, Self.add(path: template + [.key("metadata"), .key("labels"), .key(key)], value: value, in: other.root)))
                         }
                     }
+                case .move(let source, let destination):
+                    // A field the target names differently (PodMonitoring `endpoints` →
+                    // PodMonitor `podMetricsEndpoints`): its value moves as written.
+                    guard Self.node(at: source, in: resource.root) != nil else { continue }
+                    operations.append(PatchOperation(op: "move", path: Self.pointer(destination), from: Self.pointer(source)))
                 case .replaceWithGateway(let className):
                     guard finding.resource.kind == "Ingress" else {
                         // A class in a chart's values or an Application: the chart renders the
@@ -500,17 +509,36 @@ public struct Translator: Sendable {
     /// examples are checked against.
     public static func apply(_ operations: [PatchOperation], to root: ManifestNode) throws -> ManifestNode {
         var node = root
-        for op in operations {
-            let steps = op.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { part -> PathStep in
-                let key = part.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
-                return Int(key).map { .index($0) } ?? .key(key)
+        for var op in operations {
+            if op.op == "move" {
+                // A remove at `from`, then an add of what was there.
+                guard let from = op.from, let moved = Self.node(at: Self.steps(from), in: node) else { throw ApplyError(description: "move: no \(op.from ?? "")") }
+                node = try apply([PatchOperation(op: "remove", path: from)], to: node)
+                op = PatchOperation(op: "add", path: op.path, value: value(of: moved))
             }
-            node = try edit(node, steps[...], op)
+            node = try edit(node, Self.steps(op.path)[...], op)
         }
         return node
     }
 
     struct ApplyError: Error, CustomStringConvertible { var description: String }
+
+    /// An RFC 6901 pointer as steps.
+    static func steps(_ pointer: String) -> [PathStep] {
+        pointer.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map { part -> PathStep in
+            let key = part.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            return Int(key).map { .index($0) } ?? .key(key)
+        }
+    }
+
+    /// A manifest node as a patch value (scalars as their text).
+    static func value(of node: ManifestNode) -> JSONPatchValue {
+        switch node.value {
+        case .scalar(let s): .string(s)
+        case .sequence(let items): .array(items.map { value(of: $0) })
+        case .mapping(let entries): .object(Dictionary(entries.map { ($0.key, value(of: $0.value)) }, uniquingKeysWith: { a, _ in a }))
+        }
+    }
 
     static func edit(_ node: ManifestNode, _ steps: ArraySlice<PathStep>, _ op: PatchOperation) throws -> ManifestNode {
         guard let step = steps.first else { throw ApplyError(description: "empty path") }
