@@ -88,13 +88,16 @@ public enum TranslationVerifier {
     static func conflictingDefaults(_ translations: [Translation]) -> [CatalogueIssue] {
         var defaults: [String: Set<String>] = [:]
         var files: [String: String] = [:]
-        for t in translations where t.isDefault {
+        for t in translations {
             guard let choice = t.choice else { continue }
-            defaults[choice.name, default: []].insert(choice.value)
-            files[choice.name] = t.file
+            if defaults[choice.name] == nil { defaults[choice.name] = [] }
+            if t.isDefault { defaults[choice.name]!.insert(choice.value) }
+            files[choice.name] = files[choice.name] ?? t.file
         }
-        return defaults.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }.map {
-            CatalogueIssue(file: files[$0.key]!, line: 0, message: "choice \($0.key) has several defaults (\($0.value.sorted().joined(separator: ", "))): one option is the default")
+        return defaults.filter { $0.value.count != 1 }.sorted { $0.key < $1.key }.map {
+            CatalogueIssue(file: files[$0.key]!, line: 0, message: $0.value.isEmpty
+                ? "choice \($0.key) has no default: one option says `default: true`, the one taken when the user does not choose"
+                : "choice \($0.key) has several defaults (\($0.value.sorted().joined(separator: ", "))): one option is the default")
         }
     }
 

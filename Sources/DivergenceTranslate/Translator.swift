@@ -80,10 +80,13 @@ public struct Translator: Sendable {
     /// the option marked default.
     public init(translations: [Translation], target: Platform, from: Platform? = nil, registryMap: [String: String] = [:], choices: [String: String] = [:]) {
         var byRule: [String: [Translation]] = [:]
+        // The default option of each choice: an entry of that option applies when the user did
+        // not choose, whether or not it repeats `default: true` itself.
+        var defaults: [String: String] = [:]
+        for t in translations where t.isDefault { if let choice = t.choice { defaults[choice.name] = choice.value } }
         for t in translations where t.to == target && (t.from == nil || t.from == from) {
             if let choice = t.choice {
-                let chosen = choices[choice.name].map { $0 == choice.value } ?? t.isDefault
-                guard chosen else { continue }
+                guard (choices[choice.name] ?? defaults[choice.name]) == choice.value else { continue }
             }
             byRule[t.rule, default: []].append(t)
         }
