@@ -2,6 +2,7 @@ import ArgumentParser
 import DivergenceCore
 import DivergenceKit
 import DivergenceReports
+import DivergenceTranslate
 import Foundation
 
 struct Rules: ParsableCommand {
@@ -31,9 +32,9 @@ struct Rules: ParsableCommand {
             if format == .json {
                 try Terminal.write(try Terminal.json(rule))
             } else if format == .markdown {
-                try Terminal.write("## `\(rule.id)`\n\n```\n" + PointText.rule(rule, point: catalogue.points[rule.point]).replacingOccurrences(of: "```", with: "` ` `") + "```\n")
+                try Terminal.write("## `\(rule.id)`\n\n```\n" + (PointText.rule(rule, point: catalogue.points[rule.point]) + translations(of: rule.id)).replacingOccurrences(of: "```", with: "` ` `") + "```\n")
             } else {
-                try Terminal.write(PointText.rule(rule, point: catalogue.points[rule.point]))
+                try Terminal.write(PointText.rule(rule, point: catalogue.points[rule.point]) + translations(of: rule.id))
             }
             return
         }
@@ -54,5 +55,40 @@ struct Rules: ParsableCommand {
             try Terminal.write("\(rule.id.padding(toLength: 52, withPad: " ", startingAt: 0)) → \(rule.point)" + "\n")
         }
         try Terminal.write("\(rules.count) rules" + "\n")
+    }
+
+    /// How `divergence translate` moves what the rule finds to each target, from the catalogue's
+    /// translations (none when only a compiled catalogue file is given).
+    func translations(of rule: String) -> String {
+        guard let directories = try? catalogueOptions.dataDirectories() else { return "" }
+        let entries = TranslationSource.read(directories: directories).translations.filter { $0.rule == rule }
+        guard !entries.isEmpty else { return "\ntranslations: none yet (divergence translate refuses its findings with the point's advice)\n" }
+        var out = "\ntranslations (divergence translate):\n"
+        for t in entries {
+            var conditions: [String] = []
+            if let from = t.from { conditions.append("from \(from.rawValue)") }
+            if let choice = t.choice { conditions.append("\(choice.name)=\(choice.value)\(t.isDefault ? " (default)" : "")") }
+            if let when = t.when { conditions.append("value ~ \(when)") }
+            if let key = t.whenKey { conditions.append("key ~ \(key)") }
+            for field in t.whenFields { conditions.append("\(Self.path(field.path)) \(field.equals.map { "= " + $0 } ?? "absent")") }
+            let kept = t.outcome == .translated && t.operations.isEmpty ? ", kept as written" : ""
+            out += "  → \(t.to.rawValue)\(conditions.isEmpty ? "" : " [" + conditions.joined(separator: ", ") + "]"): \(t.outcome.rawValue)\(kept). \(t.note)\n"
+            for source in t.sources { out += "      \(source.url) (read \(source.checked))\n" }
+        }
+        return out
+    }
+
+    /// Steps written as the catalogue writes paths: `metadata.annotations["a/b"]`, `items[0]`.
+    static func path(_ steps: [PathStep]) -> String {
+        var out = ""
+        for step in steps {
+            switch step {
+            case .key(let key) where key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }:
+                out += (out.isEmpty ? "" : ".") + key
+            case .key(let key): out += "[\"\(key)\"]"
+            case .index(let i): out += "[\(i)]"
+            }
+        }
+        return out
     }
 }

@@ -118,6 +118,14 @@ struct TranslateTests {
 /// The team's `.divergence.yaml` steers translate as it steers check: its choices and registry
 /// map are used (flags win), what it accepts is not translated, and the source is inferred.
 @Suite struct TranslateConfigurationTests {
+    /// `divergence rules ID` says how translate moves what the rule finds, per target and option.
+    @Test func aRuleShowsItsTranslations() throws {
+        let shown = try CLI.run(["rules", "aws.ingress.alb-ingress-class"]).stdout
+        #expect(shown.contains("translations (divergence translate):"))
+        #expect(shown.contains("→ gcp [gcp-ingress=gateway, kind = Ingress, metadata.annotations[\"alb.ingress.kubernetes.io/scheme\"] = internet-facing]: translated."))
+        #expect(shown.contains("https://cloud.google.com/kubernetes-engine/docs/troubleshooting/ingress (read 2026-12-06)"))
+    }
+
     @Test func theConfigurationChoosesMapsAndIgnores() throws {
         let dir = CLI.temporary()
         let manifest = """
