@@ -36,10 +36,18 @@ public enum TranslationSource {
         for directory in directories {
             let folder = directory + "/translations"
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
+            // Within one catalogue folder an entry is said once: a second one would silently
+            // replace the first (a later folder, a team's, replaces on purpose).
+            var here: [String: String] = [:]
             for name in names.sorted() where name.hasSuffix(".yaml") {
                 let file = folder + "/" + name
                 do {
                     for t in try parse(file: file) {
+                        if let earlier = here[key(t)] {
+                            problems.append(Problem(file: file, message: "translation \(t.rule) → \(t.to.rawValue) repeats one in \(earlier) (same source, option and conditions): say it once"))
+                            continue
+                        }
+                        here[key(t)] = file
                         if byKey[key(t)] == nil { order.append(key(t)) }
                         byKey[key(t)] = t
                     }

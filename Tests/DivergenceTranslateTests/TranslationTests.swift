@@ -211,6 +211,20 @@ enum Fixtures {
         #expect(plan.patches.allSatisfy { $0.operations.isEmpty }, "no capacityType SPOT written for a flex-start pod")
     }
 
+    /// One catalogue folder says each translation once; a team's folder replaces on purpose.
+    @Test func aTranslationSaidTwiceInOneFolderIsAProblem() throws {
+        let team = NSTemporaryDirectory() + "divergence-team-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: team + "/translations", withIntermediateDirectories: true)
+        let entry = "translations:\n- {rule: azure.compute.agentpool-selector, to: aws, outcome: refused, note: Pick the node group by a label you put on it.}\n"
+        try entry.write(toFile: team + "/translations/a.yaml", atomically: true, encoding: .utf8)
+        let once = TranslationSource.read(directories: [Fixtures.root + "/Data", team])
+        #expect(once.problems.isEmpty, "a team folder replaces the built-in entry: \(once.problems)")
+        #expect(once.translations.first { $0.rule == "azure.compute.agentpool-selector" && $0.to == .aws }?.note == "Pick the node group by a label you put on it.")
+        try entry.write(toFile: team + "/translations/b.yaml", atomically: true, encoding: .utf8)
+        let twice = TranslationSource.read(directories: [Fixtures.root + "/Data", team])
+        #expect(twice.problems.map(\.message) == ["translation azure.compute.agentpool-selector → aws repeats one in \(team)/translations/a.yaml (same source, option and conditions): say it once"])
+    }
+
     @Test func pointersEscapeSlashesAndTildes() throws {
         let steps = try TranslationSource.steps(#"metadata.annotations["eks.amazonaws.com/role-arn"]"#)
         #expect(steps == [.key("metadata"), .key("annotations"), .key("eks.amazonaws.com/role-arn")])
