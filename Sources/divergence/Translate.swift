@@ -51,18 +51,19 @@ struct Translate: ParsableCommand {
         // Command line over configuration file over defaults, as for check.
         var configuration = Configuration()
         if let file = Configuration.discover(explicit: config, paths: paths) {
-            guard FileManager.default.fileExists(atPath: file) else { throw UsageError(description: "--config \(file): no such file") }
-            configuration = try Configuration.load(file: file)
+            guard FileManager.default.fileExists(atPath: file) else { throw UsageError(description: TerminalText.safe("--config \(file): no such file")) }
+            // A scanned repository's configuration is untrusted: its errors are printed safely.
+            do { configuration = try Configuration.load(file: file) } catch { throw UsageError(description: TerminalText.safe("\(error)")) }
         }
         let targets = to ?? configuration.to
-        guard !targets.isEmpty else { throw UsageError(description: "say where the workloads move: --to PLATFORM[,PLATFORM…] or `to:` in .divergence.yaml") }
+        guard !targets.isEmpty else { throw UsageError(description: TerminalText.safe("say where the workloads move: --to PLATFORM[,PLATFORM…] or `to:` in .divergence.yaml")) }
         let stated = from ?? configuration.from
-        if let stated, targets.contains(stated) { throw UsageError(description: "--to \(stated.rawValue) is the same platform as --from; nothing would move") }
+        if let stated, targets.contains(stated) { throw UsageError(description: TerminalText.safe("--to \(stated.rawValue) is the same platform as --from; nothing would move")) }
         var catalogueOptions = self.catalogueOptions
         catalogueOptions.catalogueDirectories += configuration.catalogues
         let directories = try catalogueOptions.dataDirectories()
         let (translations, problems) = TranslationSource.read(directories: directories)
-        if !problems.isEmpty { throw UsageError(description: problems.map(\.description).joined(separator: "\n")) }
+        if !problems.isEmpty { throw UsageError(description: TerminalText.safe(problems.map(\.description).joined(separator: "\n"))) }
         let options = TranslationSource.choices(in: translations)
         var chosen: [String: String] = [:]
         // The configuration's choices first, each flag over them.
@@ -73,10 +74,10 @@ struct Translate: ParsableCommand {
         }
         for entry in fromFile + fromFlags {
             guard let known = options[entry.name] else {
-                throw UsageError(description: "\(entry.origin): no choice named \(entry.name) (choices: \(options.keys.sorted().joined(separator: ", ")))")
+                throw UsageError(description: TerminalText.safe("\(entry.origin): no choice named \(entry.name) (choices: \(options.keys.sorted().joined(separator: ", ")))"))
             }
             guard known.contains(entry.value) else {
-                throw UsageError(description: "\(entry.origin): \(entry.name) is one of \(known.joined(separator: ", ")) (default \(known[0]))")
+                throw UsageError(description: TerminalText.safe("\(entry.origin): \(entry.name) is one of \(known.joined(separator: ", ")) (default \(known[0]))"))
             }
             chosen[entry.name] = entry.value
         }
@@ -90,10 +91,10 @@ struct Translate: ParsableCommand {
         let expansion = PathExpansion(paths: paths)
         let report = run.run(checkOptions, expansion: expansion)
         guard let from = report.from else {
-            throw UsageError(description: "no construct says which cloud the manifests run on; give --from (or `from:` in .divergence.yaml)")
+            throw UsageError(description: TerminalText.safe("no construct says which cloud the manifests run on; give --from (or `from:` in .divergence.yaml)"))
         }
         if targets.contains(from) {
-            throw UsageError(description: "the constructs found belong to \(from.rawValue) (\(report.fromReason ?? "inferred")), and --to \(from.rawValue) is the same platform: nothing would move. Give --from if the workloads run elsewhere, or another --to.")
+            throw UsageError(description: TerminalText.safe("the constructs found belong to \(from.rawValue) (\(report.fromReason ?? "inferred")), and --to \(from.rawValue) is the same platform: nothing would move. Give --from if the workloads run elsewhere, or another --to."))
         }
         if report.fromInferred { Terminal.warn("--from not given: \(report.fromReason ?? "inferred as \(from.rawValue)")") }
         // The trees of the resources, read again: the report keeps only what a report needs.
@@ -151,7 +152,8 @@ struct Translate: ParsableCommand {
                 }
                 let summary = try writer.write(plan, files: usable, json: format == .json)
                 if groups.count <= 20 {
-                    try Terminal.write("\(from.rawValue) → \(target.rawValue): \(summary.translated) translated, \(summary.needsInput) need input, \(summary.refused) refused; \(summary.patches) patch(es) in \(directory) (see \(directory)/TRANSLATION.md)\n")
+                    // Folder names come from the scanned tree: printed safely.
+                    try Terminal.write(TerminalText.safe("\(from.rawValue) → \(target.rawValue): \(summary.translated) translated, \(summary.needsInput) need input, \(summary.refused) refused; \(summary.patches) patch(es) in \(directory) (see \(directory)/TRANSLATION.md)\n"))
                 }
                 var total = totals[target] ?? (0, 0, 0, 0)
                 total = (total.overlays + 1, total.translated + summary.translated, total.needsInput + summary.needsInput, total.refused + summary.refused)
@@ -162,7 +164,7 @@ struct Translate: ParsableCommand {
         if groups.count > 20 {
             for target in targets {
                 let t = totals[target] ?? (0, 0, 0, 0)
-                try Terminal.write("\(from.rawValue) → \(target.rawValue): \(t.overlays) overlays under \(targets.count > 1 ? output + "/" + target.rawValue : output), one per folder: \(t.translated) translated, \(t.needsInput) need input, \(t.refused) refused (each folder's TRANSLATION.md says which)\n")
+                try Terminal.write(TerminalText.safe("\(from.rawValue) → \(target.rawValue): \(t.overlays) overlays under \(targets.count > 1 ? output + "/" + target.rawValue : output), one per folder: \(t.translated) translated, \(t.needsInput) need input, \(t.refused) refused (each folder's TRANSLATION.md says which)\n"))
             }
         }
         for error in report.coverage.errors { Terminal.error("\(error.file)\(error.line.map { ":\($0)" } ?? ""): \(error.message)") }

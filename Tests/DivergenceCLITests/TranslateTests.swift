@@ -118,6 +118,25 @@ struct TranslateTests {
 /// The team's `.divergence.yaml` steers translate as it steers check: its choices and registry
 /// map are used (flags win), what it accepts is not translated, and the source is inferred.
 @Suite struct TranslateConfigurationTests {
+    /// A repository's configuration and folder names are untrusted: what translate prints of
+    /// them carries no terminal escape.
+    @Test func whatTranslatePrintsOfARepositoryIsSafeForTheTerminal() throws {
+        let dir = CLI.temporary()
+        let folder = dir + "/app\u{1B}]0;pwned\u{07}"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/plain", withIntermediateDirectories: true)
+        for place in [folder, dir + "/plain"] {
+            try "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api\n"
+                .write(toFile: place + "/sa.yaml", atomically: true, encoding: .utf8)
+        }
+        let run = try CLI.run(["translate", dir, "--from", "aws", "--to", "gcp", "--output", dir + "/out", "--per-folder"])
+        #expect(!run.stdout.contains("\u{1B}") && run.stdout.contains("\\u{1B}"), "\(run.stdout)")
+        try "translate:\n  choose: {\"\\e]0;pwned\\a\": agc}\n".write(toFile: dir + "/.divergence.yaml", atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["translate", dir, "--from", "aws", "--to", "azure", "--output", dir + "/out2"])
+        #expect(bad.status == 2)
+        #expect(!bad.stderr.contains("\u{1B}") && bad.stderr.contains("\\u{1B}"), "\(bad.stderr)")
+    }
+
     /// `divergence rules ID` says how translate moves what the rule finds, per target and option.
     @Test func aRuleShowsItsTranslations() throws {
         let shown = try CLI.run(["rules", "aws.ingress.alb-ingress-class"]).stdout
