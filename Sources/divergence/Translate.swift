@@ -31,7 +31,7 @@ struct Translate: ParsableCommand {
     @Option(name: .customLong("choose"), help: "Where the target offers several equivalents, which one: NAME=OPTION (ingress=app-routing|agic|agc on Azure; gcp-ingress=gke-ingress|gateway and gcp-identity=impersonation|principal on GKE). Repeatable; without it each choice takes its documented default (see TRANSLATION.md).")
     var choose: [String] = []
 
-    @Flag(name: .customLong("per-folder"), help: "One overlay per folder of manifests (under --output, named by the folder's path with `__` for `/`): for a repository of independent samples or apps, whose resources repeat names from folder to folder.")
+    @Flag(name: .customLong("per-folder"), help: "One overlay per folder of manifests (under --output, named by the folder's path with `__` for `/`), and one per file that repeats a resource of its folder (an alternative): for a repository of independent samples or apps.")
     var perFolder = false
 
     @Option(help: "Also write translation.json: text or json.") var format: QueryFormat = .text
@@ -120,7 +120,21 @@ struct Translate: ParsableCommand {
                 byFolder[folderOf(file), default: []].append((file, set))
             }
             let root = Self.commonFolder(order)
-            groups = order.map { folder in (Self.relativeFolder(folder, under: root), byFolder[folder]!) }
+            var names = Set<String>()
+            for folder in order {
+                let name = Self.relativeFolder(folder, under: root)
+                // A file that repeats a resource of its folder is an alternative (one model
+                // size, one variant of a sample): it gets an overlay of its own.
+                let repeats = Set(Self.overlayFiles(byFolder[folder]!).leftOut.filter { $0.reason.hasPrefix("repeats ") }.map(\.file))
+                groups.append((name, byFolder[folder]!.filter { !repeats.contains($0.0) }))
+                names.insert(name)
+                for entry in byFolder[folder]! where repeats.contains(entry.0) {
+                    var own = name + "__" + ((entry.0 as NSString).lastPathComponent as NSString).deletingPathExtension
+                    while names.contains(own) { own += "_" }
+                    names.insert(own)
+                    groups.append((own, [entry]))
+                }
+            }
         } else {
             groups = [("", zip(files, sets).filter { !$0.1.resources.isEmpty && !leftOutByCheck.contains($0.0) }.map { ($0.0, $0.1) })]
         }

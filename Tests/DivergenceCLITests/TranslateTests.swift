@@ -61,8 +61,9 @@ struct TranslateTests {
         #expect(!(again["findings"] as! [[String: Any]]).contains { ($0["ruleId"] as? String)?.hasPrefix("aws.ingress.") == true })
     }
 
-    /// A repository of independent samples repeats resource names from folder to folder: one
-    /// overlay cannot hold them, `--per-folder` writes one per folder and each builds.
+    /// A repository of independent samples repeats resource names from folder to folder, and
+    /// alternatives within one: one overlay cannot hold them, `--per-folder` writes one per folder
+    /// and one per alternative, and each builds.
     @Test func samplesThatRepeatNamesGetAnOverlayPerFolder() throws {
         let root = CLI.temporary()
         for sample in ["one", "two/nested"] {
@@ -71,6 +72,10 @@ struct TranslateTests {
                 .write(toFile: root + "/samples/" + sample + "/sa.yaml", atomically: true, encoding: .utf8)
         }
         try "not: [valid".write(toFile: root + "/samples/two/broken.yaml", atomically: true, encoding: .utf8)
+        // An alternative in the same folder (another size of the same sample); files are taken in
+        // name order, so sa-large.yaml stays in the folder's overlay and sa.yaml gets its own.
+        try "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api-large\n"
+            .write(toFile: root + "/samples/one/sa-large.yaml", atomically: true, encoding: .utf8)
         let single = CLI.temporary() + "/single"
         _ = try CLI.run(["translate", root + "/samples", "--from", "aws", "--to", "gcp", "--output", single])
         #expect(try String(contentsOfFile: single + "/TRANSLATION.md", encoding: .utf8).contains("repeats default/api already taken from"), "one overlay leaves the repeat out, and says so")
@@ -78,7 +83,7 @@ struct TranslateTests {
         let out = CLI.temporary() + "/overlays"
         let run = try CLI.run(["translate", root + "/samples", "--from", "aws", "--to", "gcp", "--output", out, "--per-folder"])
         let folders = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
-        #expect(folders == ["one", "two__nested"], "flat names, one per folder with resources: \(folders) \(run.stderr)")
+        #expect(folders == ["one", "one__sa", "two__nested"], "flat names, one per folder with resources and one per alternative: \(folders) \(run.stderr)")
         for folder in folders {
             let built = try CLI.run(["kustomize", out + "/" + folder], executable: Self.kubectl!)
             #expect(built.status == 0, "\(folder): \(built.stderr)")
