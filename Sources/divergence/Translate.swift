@@ -108,63 +108,26 @@ struct Translate: ParsableCommand {
         }, uniquingKeysWith: { _, flag in flag })
         // Files the check left out (ignored by .gitignore, excluded) stay out of the overlay too.
         let leftOutByCheck = Set(report.coverage.skipped.map(\.file))
-        // One overlay, or one per folder of manifests (`--per-folder`), each named by the
-        // folder's path under the deepest folder the inputs share.
-        let folderOf = { (file: String) in (file as NSString).deletingLastPathComponent }
-        var groups: [(name: String, files: [(String, ManifestSet)])] = []
-        if perFolder {
-            var byFolder: [String: [(String, ManifestSet)]] = [:]
-            var order: [String] = []
-            for (file, set) in zip(files, sets) where !set.resources.isEmpty && !leftOutByCheck.contains(file) {
-                if byFolder[folderOf(file)] == nil { order.append(folderOf(file)) }
-                byFolder[folderOf(file), default: []].append((file, set))
-            }
-            let root = Self.commonFolder(order)
-            var names = Set<String>()
-            for folder in order {
-                let name = Self.relativeFolder(folder, under: root)
-                // A file that repeats a resource of its folder is an alternative (one model
-                // size, one variant of a sample): it gets an overlay of its own.
-                let repeats = Set(Self.overlayFiles(byFolder[folder]!).leftOut.filter { $0.reason.hasPrefix("repeats ") }.map(\.file))
-                groups.append((name, byFolder[folder]!.filter { !repeats.contains($0.0) }))
-                names.insert(name)
-                for entry in byFolder[folder]! where repeats.contains(entry.0) {
-                    var own = name + "__" + ((entry.0 as NSString).lastPathComponent as NSString).deletingPathExtension
-                    while names.contains(own) { own += "_" }
-                    names.insert(own)
-                    groups.append((own, [entry]))
-                }
-            }
-        } else {
-            groups = [("", zip(files, sets).filter { !$0.1.resources.isEmpty && !leftOutByCheck.contains($0.0) }.map { ($0.0, $0.1) })]
-        }
+        // One overlay, or one per folder and per alternative (`--per-folder`).
+        let layout = OverlayLayout(zip(files, sets).filter { !leftOutByCheck.contains($0.0) }.map { (file: $0.0, set: $0.1) }, perFolder: perFolder)
+        let groups = layout.groups
         var failed = false
         var totals: [Platform: (overlays: Int, translated: Int, needsInput: Int, refused: Int)] = [:]
         for group in groups {
-            let (usable, leftOut) = Self.overlayFiles(group.files)
-            let included = Set(usable)
-            let groupFiles = Set(group.files.map(\.0))
-            // A patch target without a namespace matches that kind and name in every namespace: a
-            // resource that shares its kind and name with another is not patched (its findings say so).
-            let resources = group.files.flatMap(\.1.resources)
-            var names: [String: Int] = [:]
-            for r in resources where included.contains(r.file) { names["\(r.ref.group)/\(r.ref.kind)/\(r.ref.name)", default: 0] += 1 }
-            let ambiguous = Set(resources.filter { included.contains($0.file) && $0.ref.namespace == nil && names["\($0.ref.group)/\($0.ref.kind)/\($0.ref.name)", default: 0] > 1 }
-                .map { "\($0.file)\u{0}\($0.ref.description)" })
-            let patchable = resources.filter { included.contains($0.file) && !ambiguous.contains("\($0.file)\u{0}\($0.ref.description)") }
+            let groupFiles = Set(group.files)
             let findings = perFolder ? report.findings.filter { groupFiles.contains($0.file) } : report.findings
             for target in targets {
                 var directory = targets.count > 1 ? output + "/" + target.rawValue : output
                 if !group.name.isEmpty { directory += "/" + group.name }
                 let translator = Translator(translations: translations, target: target, from: from, registryMap: map, choices: chosen)
-                let plan = translator.plan(findings: findings, resources: patchable)
+                let plan = translator.plan(findings: findings, resources: group.patchable)
                 var writer = OverlayWriter(directory: directory, from: from, to: target)
-                writer.leftOut = leftOut
+                writer.leftOut = group.leftOut
                 // The choices that matter for this target, with the option each took.
                 writer.choices = TranslationSource.choices(in: translations.filter { $0.to == target }).sorted { $0.key < $1.key }.map { name, known in
                     OverlayWriter.Choice(name: name, used: chosen[name] ?? known[0], options: known, chosen: chosen[name] != nil)
                 }
-                let summary = try writer.write(plan, files: usable, json: format == .json)
+                let summary = try writer.write(plan, files: group.usable, json: format == .json)
                 if groups.count <= 20 {
                     // Folder names come from the scanned tree: printed safely.
                     try Terminal.write(TerminalText.safe("\(from.rawValue) → \(target.rawValue): \(summary.translated) translated, \(summary.needsInput) need input, \(summary.refused) refused; \(summary.patches) patch(es) in \(directory) (see \(directory)/TRANSLATION.md)\n"))
@@ -185,53 +148,5 @@ struct Translate: ParsableCommand {
         if !report.coverage.errors.isEmpty { throw ExitCode(ExitStatus.usage) }
         // Like check: 1 when something is left for people (input to fill, constructs to redesign).
         if failed { throw ExitCode(ExitStatus.findings) }
-    }
-
-    /// The files of one overlay, and those left out with why. Only files whose every document is
-    /// a plain resource go in: a kustomization or a file that failed to load would break the
-    /// build. Kustomize refuses two resources with one identity (no namespace counts as
-    /// `default`), so a file that repeats one already taken (a variant of an example, a copy for
-    /// another environment) is left out and named.
-    static func overlayFiles(_ files: [(String, ManifestSet)]) -> (usable: [String], leftOut: [(file: String, reason: String)]) {
-        var usable: [String] = []
-        var leftOut: [(file: String, reason: String)] = []
-        var seen: [String: String] = [:]
-        for (file, set) in files {
-            if !set.errors.isEmpty { leftOut.append((file, "could not be read as manifests")); continue }
-            if set.resources.contains(where: { $0.ref.group == "kustomize.config.k8s.io" }) { leftOut.append((file, "a Kustomize file, not a resource")); continue }
-            if set.resources.contains(where: { $0.root["metadata"]?["name"]?.scalar?.isEmpty ?? true }) {
-                leftOut.append((file, "a resource without metadata.name (generateName), which Kustomize cannot load")); continue
-            }
-            let ids = set.resources.map { "\($0.ref.group)/\($0.ref.kind)/\($0.ref.namespace ?? "default")/\($0.ref.name)" }
-            if let repeated = ids.first(where: { seen[$0] != nil }) {
-                leftOut.append((file, "repeats \(repeated.split(separator: "/").suffix(2).joined(separator: "/")) already taken from \(seen[repeated]!); translate it on its own (or with --per-folder)"))
-                continue
-            }
-            if Set(ids).count < ids.count { leftOut.append((file, "defines one resource twice")); continue }
-            for id in ids { seen[id] = file }
-            usable.append(file)
-        }
-        return (usable, leftOut)
-    }
-
-    /// The deepest folder every one of `folders` is in.
-    static func commonFolder(_ folders: [String]) -> String {
-        guard var common = folders.first?.split(separator: "/", omittingEmptySubsequences: false) else { return "" }
-        for folder in folders.dropFirst() {
-            let parts = folder.split(separator: "/", omittingEmptySubsequences: false)
-            var n = 0
-            while n < min(common.count, parts.count), common[n] == parts[n] { n += 1 }
-            common = Array(common.prefix(n))
-        }
-        return common.joined(separator: "/")
-    }
-
-    /// `folder`'s path under `root` as one overlay folder's name, its parts joined with `__`:
-    /// flat, so no overlay lies inside another's `source/` or `patches/`; never climbing out,
-    /// never empty (the root's own files make `_root`).
-    static func relativeFolder(_ folder: String, under root: String) -> String {
-        let rest = folder == root ? "" : String(folder.dropFirst(root.isEmpty ? 0 : root.count + 1))
-        let parts = rest.split(separator: "/").filter { $0 != ".." && $0 != "." }
-        return parts.isEmpty ? "_root" : parts.joined(separator: "__")
     }
 }

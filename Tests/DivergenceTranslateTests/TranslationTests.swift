@@ -225,6 +225,24 @@ enum Fixtures {
         #expect(twice.problems.map(\.message) == ["translation azure.compute.agentpool-selector → aws repeats one in \(team)/translations/a.yaml (same source, option and conditions): say it once"])
     }
 
+    /// What one overlay can hold: a repeated identity is left out and named; a resource without
+    /// a namespace that shares its kind and name with another is loaded but not patched (its
+    /// patch target would hit both); folders become flat overlay names.
+    @Test func theLayoutKeepsWhatKustomizeCanLoadAndPatch() {
+        let loader = ManifestLoader()
+        func set(_ file: String, _ ns: String?) -> (file: String, set: ManifestSet) {
+            (file, loader.load(text: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n" + (ns.map { "  namespace: \($0)\n" } ?? ""), file: file))
+        }
+        let one = OverlayLayout([set("r/a/x.yaml", nil), set("r/a/y.yaml", "prod"), set("r/b/c/z.yaml", nil)], perFolder: false)
+        #expect(one.groups.count == 1)
+        #expect(one.groups[0].usable == ["r/a/x.yaml", "r/a/y.yaml"])
+        #expect(one.groups[0].leftOut.map(\.file) == ["r/b/c/z.yaml"])
+        #expect(one.groups[0].patchable.map(\.file) == ["r/a/y.yaml"], "the namespace-less api would be patched in prod too")
+        let split = OverlayLayout([set("r/a/x.yaml", nil), set("r/a/y.yaml", "prod"), set("r/b/c/z.yaml", nil)], perFolder: true)
+        #expect(split.groups.map(\.name) == ["a", "b__c"])
+        #expect(split.groups.allSatisfy { $0.leftOut.isEmpty })
+    }
+
     @Test func pointersEscapeSlashesAndTildes() throws {
         let steps = try TranslationSource.steps(#"metadata.annotations["eks.amazonaws.com/role-arn"]"#)
         #expect(steps == [.key("metadata"), .key("annotations"), .key("eks.amazonaws.com/role-arn")])
