@@ -19,6 +19,9 @@ public enum TranslationOperation: Sendable, Hashable {
     case replaceMatched(String)
     /// Set the value at a path from the resource root, creating missing mappings on the way.
     case set(path: [PathStep], value: String)
+    /// Set a boolean or an integer (written unquoted in the catalogue) where the field's schema
+    /// asks for one.
+    case setTyped(path: [PathStep], value: JSONPatchValue)
     /// Remove the node at a path from the resource root, if it is there.
     case remove(path: [PathStep])
     /// Replace the registry host of the image the finding points at, keeping its repository

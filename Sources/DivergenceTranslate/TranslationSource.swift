@@ -107,7 +107,14 @@ public enum TranslationSource {
                 } else if let value = op["replace"] {
                     operations.append(.replaceMatched(try text(of: value, inputs: inputs, fail)))
                 } else if let set = op["set"] as? [String: Any], let path = set["path"] as? String, let value = set["value"] {
-                    operations.append(.set(path: try steps(path, fail), value: try text(of: value, inputs: inputs, fail)))
+                    // An unquoted true/false or integer is written as one (`value: "63"` stays text).
+                    if let flag = value as? Bool {
+                        operations.append(.setTyped(path: try steps(path, fail), value: .bool(flag)))
+                    } else if let number = value as? Int {
+                        operations.append(.setTyped(path: try steps(path, fail), value: .number(number)))
+                    } else {
+                        operations.append(.set(path: try steps(path, fail), value: try text(of: value, inputs: inputs, fail)))
+                    }
                 } else {
                     throw fail("an operation is `remove: matched|PATH`, `replace: VALUE`, `rehost: HOST`, `append: VALUE`, `labelPods: {key: K, value: V}`, `swapParent: {key: K, value: {…}}`, `createStorageClass: {provisioner: P, parameters: {…}}`, `setSibling: {key: K, value: V}`, `tolerate: {…}`, `gateway: {className: C}`, `move: {from: PATH, to: PATH}` or `set: {path: PATH, value: VALUE}`")
                 }

@@ -15,9 +15,12 @@ public struct PatchOperation: Sendable, Hashable, Codable {
     }
 }
 
-/// The values a patch writes: text, or mappings of them.
+/// The values a patch writes: text, a boolean or an integer (a field whose schema says so, such
+/// as a limit or a flag, where text would be rejected), or mappings and lists of them.
 public indirect enum JSONPatchValue: Sendable, Hashable, Codable {
     case string(String)
+    case bool(Bool)
+    case number(Int)
     case object([String: JSONPatchValue])
     case array([JSONPatchValue])
 
@@ -25,6 +28,8 @@ public indirect enum JSONPatchValue: Sendable, Hashable, Codable {
         var container = encoder.singleValueContainer()
         switch self {
         case .string(let s): try container.encode(s)
+        case .bool(let b): try container.encode(b)
+        case .number(let n): try container.encode(n)
         case .object(let o): try container.encode(o)
         case .array(let a): try container.encode(a)
         }
@@ -32,7 +37,9 @@ public indirect enum JSONPatchValue: Sendable, Hashable, Codable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let s = try? container.decode(String.self) { self = .string(s) }
+        if let b = try? container.decode(Bool.self) { self = .bool(b) }
+        else if let n = try? container.decode(Int.self) { self = .number(n) }
+        else if let s = try? container.decode(String.self) { self = .string(s) }
         else if let a = try? container.decode([JSONPatchValue].self) { self = .array(a) }
         else { self = .object(try container.decode([String: JSONPatchValue].self)) }
     }
@@ -225,6 +232,11 @@ public struct Translator: Sendable {
             // `${matched}` in a value is the value the finding points at, read from the manifest
             // (an annotation moved to the target's key keeps what its author wrote).
             func filled(_ text: String) -> String { text.replacingOccurrences(of: "${matched}", with: matchedNode.scalar ?? "") }
+            // Fields this translation moves: a later `set` inside a moved field is written where
+            // the field now is (the operations apply in order).
+            let moves = translation.operations.compactMap { op -> (from: [PathStep], to: [PathStep])? in
+                if case .move(let from, let to) = op { return (from, to) } else { return nil }
+            }
             var conversionInputs: [TranslationInput] = []
             var operations: [PatchOperation] = []
             var elsewhere: [(LocatedResource, PatchOperation)] = []
@@ -238,7 +250,9 @@ public struct Translator: Sendable {
                 case .remove(let path):
                     if Self.node(at: path, in: resource.root) != nil { operations.append(PatchOperation(op: "remove", path: Self.pointer(path))) }
                 case .set(let path, let value):
-                    operations.append(Self.add(path: path, value: filled(value), in: resource.root))
+                    operations.append(Self.add(path: path, typed: .string(filled(value)), in: resource.root, moves: moves))
+                case .setTyped(let path, let value):
+                    operations.append(Self.add(path: path, typed: value, in: resource.root, moves: moves))
                 case .swapParent(let key, let value):
                     guard matched.count >= 2 else { continue }
                     let parent = Array(matched.dropLast())
@@ -467,20 +481,34 @@ public struct Translator: Sendable {
     /// `add` at `path`; missing mappings on the way are created by adding the first missing one
     /// with the rest nested inside it.
     static func add(path: [PathStep], value: String, in root: ManifestNode) -> PatchOperation {
-        var existing = 0
-        var node = root
-        for step in path.dropLast() {
-            let next: ManifestNode?
-            switch step {
-            case .key(let key): next = node[key]
-            case .index(let i): next = node.items.flatMap { $0.indices.contains(i) ? $0[i] : nil }
+        add(path: path, typed: .string(value), in: root)
+    }
+
+    static func add(path: [PathStep], typed value: JSONPatchValue, in root: ManifestNode, moves: [(from: [PathStep], to: [PathStep])] = []) -> PatchOperation {
+        // How many leading steps of `steps` exist in the manifest.
+        func depth(_ steps: [PathStep]) -> Int {
+            var existing = 0
+            var node = root
+            for step in steps.dropLast() {
+                let next: ManifestNode?
+                switch step {
+                case .key(let key): next = node[key]
+                case .index(let i): next = node.items.flatMap { $0.indices.contains(i) ? $0[i] : nil }
+                }
+                guard let next else { break }
+                node = next
+                existing += 1
             }
-            guard let next else { break }
-            node = next
-            existing += 1
+            return existing
         }
-        if existing >= path.count - 1 { return PatchOperation(op: "add", path: pointer(path), value: .string(value)) }
-        var nested: JSONPatchValue = .string(value)
+        var existing = depth(path)
+        // Inside a field moved earlier in the same patch (and there to move): what exists is read
+        // at its old place, and counted at its new one.
+        if let move = moves.first(where: { path.starts(with: $0.to) }), node(at: move.from, in: root) != nil {
+            existing = depth(move.from + path.dropFirst(move.to.count)) - move.from.count + move.to.count
+        }
+        if existing >= path.count - 1 { return PatchOperation(op: "add", path: pointer(path), value: value) }
+        var nested: JSONPatchValue = value
         for step in path[(existing + 1)...].reversed() {
             if case .key(let key) = step { nested = .object([key: nested]) }
         }
@@ -549,6 +577,8 @@ public struct Translator: Sendable {
         func value(_ v: JSONPatchValue?) -> ManifestNode {
             switch v {
             case .string(let s)?: return ManifestNode(.scalar(s), at: node.location)
+            case .bool(let b)?: return ManifestNode(.scalar(b ? "true" : "false"), at: node.location)
+            case .number(let n)?: return ManifestNode(.scalar(String(n)), at: node.location)
             case .object(let o)?: return ManifestNode(.mapping(o.sorted { $0.key < $1.key }.map { ManifestNode.Entry(key: $0.key, keyLocation: node.location, value: value($0.value)) }), at: node.location)
             case .array(let a)?: return ManifestNode(.sequence(a.map { value($0) }), at: node.location)
             case nil: return ManifestNode(.scalar(""), at: node.location)

@@ -243,6 +243,55 @@ enum Fixtures {
         #expect(split.groups.allSatisfy { $0.leftOut.isEmpty })
     }
 
+    /// An unquoted boolean or integer in a translation is written as one (a schema that asks for
+    /// a number rejects text); a quoted one stays text.
+    @Test func unquotedBooleansAndIntegersAreWrittenTyped() throws {
+        let team = NSTemporaryDirectory() + "divergence-typed-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: team + "/translations", withIntermediateDirectories: true)
+        try """
+        translations:
+        - rule: azure.compute.agentpool-selector
+          to: aws
+          when: ^typed$
+          outcome: translated
+          note: A test of typed values.
+          sources: [{url: https://example.org/page, checked: 2026-12-06}]
+          operations:
+          - set: {path: spec.flag, value: true}
+          - set: {path: spec.limit, value: 63}
+          - set: {path: spec.text, value: "63"}
+          examples: [{input: "apiVersion: v1\\nkind: Pod\\n", output: "apiVersion: v1\\nkind: Pod\\n"}]
+        """.write(toFile: team + "/translations/typed.yaml", atomically: true, encoding: .utf8)
+        let read = TranslationSource.read(directories: [team])
+        let t = try #require(read.translations.first, "\(read.problems)")
+        let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  nodeSelector:\n    kubernetes.azure.com/agentpool: typed\n  containers:\n  - name: c\n    image: nginx\n"
+        let (input, findings) = Fixtures.scan(text, from: .azure, to: .aws, rule: t.rule)
+        let ops = Translator(translations: [t], target: .aws).plan(findings: findings, resources: input.resources).patches.first?.operations ?? []
+        #expect(ops.first { $0.path == "/spec/flag" }?.value == .bool(true))
+        #expect(ops.first { $0.path == "/spec/limit" }?.value == .number(63))
+        #expect(ops.first { $0.path == "/spec/text" }?.value == .string("63"))
+        let encoded = try String(decoding: JSONEncoder().encode(ops.first { $0.path == "/spec/limit" }!), as: UTF8.self)
+        #expect(encoded.contains("\"value\":63"), "\(encoded)")
+    }
+
+    /// A field the target names differently moves, and a later write inside it lands where it
+    /// now is (Managed Prometheus `endpoints` → Azure Monitor `podMetricsEndpoints`).
+    @Test func aWriteInsideAMovedFieldLandsWhereTheFieldNowIs() throws {
+        let text = "apiVersion: monitoring.googleapis.com/v1\nkind: PodMonitoring\nmetadata:\n  name: app\nspec:\n  selector:\n    matchLabels: {app: web}\n  endpoints:\n  - port: 9090\n    interval: 30s\n"
+        let (input, findings) = Fixtures.scan(text, from: .gcp, to: .azure, rule: "gcp.observability.podmonitoring-crd")
+        try #require(!findings.isEmpty)
+        let steps = { (path: String) in try TranslationSource.steps(path) }
+        let t = Translation(rule: "gcp.observability.podmonitoring-crd", to: .azure, outcome: .translated,
+                            operations: [.move(from: try steps("spec.endpoints"), to: try steps("spec.podMetricsEndpoints")),
+                                         .set(path: try steps("spec.podMetricsEndpoints[0].port"), value: "metrics")],
+                            inputs: [], note: "test", examples: [], file: "test")
+        let plan = Translator(translations: [t], target: .azure).plan(findings: findings, resources: input.resources)
+        let patched = try Translator.apply(plan.patches[0].operations, to: input.resources[0].root)
+        #expect(patched["spec"]?["endpoints"] == nil)
+        #expect(patched["spec"]?["podMetricsEndpoints"]?.items?.first?["port"]?.scalar == "metrics")
+        #expect(patched["spec"]?["podMetricsEndpoints"]?.items?.first?["interval"]?.scalar == "30s", "the rest of the endpoint moved with it")
+    }
+
     @Test func pointersEscapeSlashesAndTildes() throws {
         let steps = try TranslationSource.steps(#"metadata.annotations["eks.amazonaws.com/role-arn"]"#)
         #expect(steps == [.key("metadata"), .key("annotations"), .key("eks.amazonaws.com/role-arn")])
