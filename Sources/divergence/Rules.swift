@@ -63,32 +63,6 @@ struct Rules: ParsableCommand {
         guard let directories = try? catalogueOptions.dataDirectories() else { return "" }
         let entries = TranslationSource.read(directories: directories).translations.filter { $0.rule == rule }
         guard !entries.isEmpty else { return "\ntranslations: none yet (divergence translate refuses its findings with the point's advice)\n" }
-        var out = "\ntranslations (divergence translate):\n"
-        for t in entries {
-            var conditions: [String] = []
-            if let from = t.from { conditions.append("from \(from.rawValue)") }
-            if let choice = t.choice { conditions.append("\(choice.name)=\(choice.value)\(t.isDefault ? " (default)" : "")") }
-            if let when = t.when { conditions.append("value ~ \(when)") }
-            if let key = t.whenKey { conditions.append("key ~ \(key)") }
-            for field in t.whenFields { conditions.append("\(Self.path(field.path)) \(field.equals.map { "= " + $0 } ?? "absent")") }
-            let kept = t.outcome == .translated && t.operations.isEmpty ? ", kept as written" : ""
-            out += "  → \(t.to.rawValue)\(conditions.isEmpty ? "" : " [" + conditions.joined(separator: ", ") + "]"): \(t.outcome.rawValue)\(kept). \(t.note)\n"
-            for source in t.sources { out += "      \(source.url) (read \(source.checked))\n" }
-        }
-        return out
-    }
-
-    /// Steps written as the catalogue writes paths: `metadata.annotations["a/b"]`, `items[0]`.
-    static func path(_ steps: [PathStep]) -> String {
-        var out = ""
-        for step in steps {
-            switch step {
-            case .key(let key) where key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }:
-                out += (out.isEmpty ? "" : ".") + key
-            case .key(let key): out += "[\"\(key)\"]"
-            case .index(let i): out += "[\(i)]"
-            }
-        }
-        return out
+        return "\ntranslations (divergence translate):\n" + TranslationText.lines(entries, indent: "  ")
     }
 }

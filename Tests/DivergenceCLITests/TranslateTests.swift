@@ -148,6 +148,11 @@ struct TranslateTests {
         #expect(shown.contains("translations (divergence translate):"))
         #expect(shown.contains("→ gcp [gcp-ingress=gateway, kind = Ingress, metadata.annotations[\"alb.ingress.kubernetes.io/scheme\"] = internet-facing]: translated."))
         #expect(shown.contains("https://cloud.google.com/kubernetes-engine/docs/troubleshooting/ingress (read 2026-12-06)"))
+        // The pair view of a point says the same for the constructs of that pair.
+        let pair = try CLI.run(["show", "identity.workload-identity-mechanism", "--from", "aws", "--to", "gcp"]).stdout
+        #expect(pair.contains("How divergence translate moves it (aws → gcp):"))
+        #expect(pair.contains("  aws.identity.irsa-role-arn\n    → gcp [gcp-identity=impersonation (default)]: needs-input."))
+        #expect(!pair.contains("→ azure"), "only the asked target")
     }
 
     @Test func theConfigurationChoosesMapsAndIgnores() throws {
