@@ -144,6 +144,11 @@ struct Translate: ParsableCommand {
                 try Terminal.write(TerminalText.safe("\(from.rawValue) → \(target.rawValue): \(t.overlays) overlays under \(targets.count > 1 ? output + "/" + target.rawValue : output), one per folder: \(t.translated) translated, \(t.needsInput) need input, \(t.refused) refused (each folder's TRANSLATION.md says which)\n"))
             }
         }
+        // Files that repeat a resource another file already gave: one overlay cannot hold both.
+        let repeated = groups.flatMap(\.leftOut).filter { $0.reason.hasPrefix("repeats ") }.count
+        if repeated > 0 && !perFolder {
+            Terminal.warn("\(repeated) file(s) repeat a resource another file already gave and were left out of the overlay (listed in TRANSLATION.md); --per-folder writes one overlay per folder and per alternative")
+        }
         for error in report.coverage.errors { Terminal.error("\(error.file)\(error.line.map { ":\($0)" } ?? ""): \(error.message)") }
         if !report.coverage.errors.isEmpty { throw ExitCode(ExitStatus.usage) }
         // Like check: 1 when something is left for people (input to fill, constructs to redesign).

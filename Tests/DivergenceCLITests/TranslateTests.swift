@@ -77,7 +77,8 @@ struct TranslateTests {
         try "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api-large\n"
             .write(toFile: root + "/samples/one/sa-large.yaml", atomically: true, encoding: .utf8)
         let single = CLI.temporary() + "/single"
-        _ = try CLI.run(["translate", root + "/samples", "--from", "aws", "--to", "gcp", "--output", single])
+        let first = try CLI.run(["translate", root + "/samples", "--from", "aws", "--to", "gcp", "--output", single])
+        #expect(first.stderr.contains("2 file(s) repeat a resource another file already gave"), "\(first.stderr)")
         #expect(try String(contentsOfFile: single + "/TRANSLATION.md", encoding: .utf8).contains("repeats default/api already taken from"), "one overlay leaves the repeat out, and says so")
 
         let out = CLI.temporary() + "/overlays"
