@@ -38,7 +38,9 @@ public struct OverlayLayout: Sendable {
         var names = Set<String>()
         var groups: [Group] = []
         for folder in order {
-            let name = Self.relativeFolder(folder, under: root)
+            // Flattened names can meet (`a/b` and a folder named `a__b`): the later one is set apart.
+            var name = Self.relativeFolder(folder, under: root)
+            while names.contains(name) { name += "_" }
             let members = byFolder[folder]!
             let repeats = Set(Self.overlayFiles(members).leftOut.filter { $0.reason.hasPrefix("repeats ") }.map(\.file))
             groups.append(Self.group(name: name, members.filter { !repeats.contains($0.file) }))

@@ -240,6 +240,8 @@ enum Fixtures {
         #expect(one.groups[0].patchable.map(\.file) == ["r/a/y.yaml"], "the namespace-less api would be patched in prod too")
         let split = OverlayLayout([set("r/a/x.yaml", nil), set("r/a/y.yaml", "prod"), set("r/b/c/z.yaml", nil)], perFolder: true)
         #expect(split.groups.map(\.name) == ["a", "b__c"])
+        let meeting = OverlayLayout([set("r/a/b/x.yaml", nil), set("r/a__b/y.yaml", "prod")], perFolder: true)
+        #expect(meeting.groups.map(\.name) == ["a__b", "a__b_"], "two folders never share one overlay folder")
         #expect(split.groups.allSatisfy { $0.leftOut.isEmpty })
     }
 
