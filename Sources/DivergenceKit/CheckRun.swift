@@ -24,9 +24,26 @@ public struct CheckOptions: Sendable {
     public var renders: [RenderRequest] = []
     /// Seconds a renderer (helm, kustomize) may run before it is stopped and its input fails.
     public var renderTimeout: Double = Rendering.defaultTimeout
+    /// Folders whose files are never read (absolute and standardized): where `translate` writes
+    /// its overlay, so that a second run does not scan the first one's copies.
+    public var skipUnder: [String] = []
 
     public init(paths: [String], from: Platform? = nil, to: [Platform]) {
         self.paths = paths; self.from = from; self.to = to
+    }
+
+    /// Whether `path` is left out by `exclude` or lies under a `skipUnder` folder.
+    public func leavesOut(_ path: String) -> Bool {
+        if exclude.contains(where: { $0.matches(path) }) { return true }
+        guard !skipUnder.isEmpty, path != "-" else { return false }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        return skipUnder.contains { absolute == $0 || absolute.hasPrefix($0 + "/") }
+    }
+
+    /// The files of `files` a check reads: neither ignored by git nor left out.
+    public func filesRead(_ files: [String]) -> [String] {
+        let ignored = honourGitIgnore ? GitIgnore.ignoredFiles(files) : []
+        return files.filter { !ignored.contains($0) && !leavesOut($0) }
     }
 }
 
@@ -59,12 +76,11 @@ public struct CheckRun: Sendable {
     public func run(_ options: CheckOptions, expansion: PathExpansion? = nil,
                     stdin: @escaping @Sendable () -> Data? = { ManifestLoader.standardInput() },
                     progress: (@Sendable (Progress) -> Void)? = nil) -> CheckReport {
-        let excludes = options.exclude
         // The directories are walked once: git is asked about the same file list that is read.
         let (files, expandErrors) = expansion.flatMap { $0.paths == options.paths ? $0.value : nil } ?? loader.expand(paths: options.paths)
         let ignored = options.honourGitIgnore ? GitIgnore.ignoredFiles(files) : []
         let excluded: @Sendable (String) -> Bool = { path in
-            ignored.contains(path) || excludes.contains { $0.matches(path) }
+            ignored.contains(path) || options.leavesOut(path)
         }
         // Chart and overlay hints only look at paths and directories: found while files are read.
         let hints = Pending { RenderHints.hints(forFiles: files) }
@@ -97,7 +113,7 @@ public struct CheckRun: Sendable {
         // A folder the walk could not enter fails the run, unless the user excluded it: a glob
         // that matches the folder or a file in it (`deep/**`) leaves it out on purpose.
         let walkErrors = expandErrors.filter { error in
-            !(excludes.contains { $0.matches(error.file) || $0.matches(error.file + "/x") })
+            !(options.exclude.contains { $0.matches(error.file) || $0.matches(error.file + "/x") })
         }
         scanned.errors = walkErrors + scanned.errors
         if !ignored.isEmpty {

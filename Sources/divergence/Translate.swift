@@ -87,6 +87,9 @@ struct Translate: ParsableCommand {
         // What the team excluded or accepted in its configuration is not translated either.
         checkOptions.exclude = configuration.exclude
         checkOptions.ignore = configuration.ignore
+        // The overlay folder is never scanned: a second run over the same tree would otherwise
+        // read the first one's copies.
+        checkOptions.skipUnder = [URL(fileURLWithPath: output).standardizedFileURL.path]
         // The directories are walked once: the check and the overlay see the same file list.
         let expansion = PathExpansion(paths: paths)
         let report = run.run(checkOptions, expansion: expansion)
@@ -99,14 +102,16 @@ struct Translate: ParsableCommand {
         if report.fromInferred { Terminal.warn("--from not given: \(report.fromReason ?? "inferred as \(from.rawValue)")") }
         // The trees of the resources, read again: the report keeps only what a report needs.
         let loader = ManifestLoader()
-        let files = expansion.value.files
+        // The files the check read: what git ignores, what the team excluded and the overlay
+        // folder stay out of the overlay too.
+        let files = checkOptions.filesRead(expansion.value.files)
         // Read as the check reads them: size bound, names that are not UTF-8, FIFOs refused.
         let sets = loader.loadEach(files: files) { $0 }
         let map = configuration.registryMap.merging(registryMap.map { entry -> (String, String) in
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             return (parts[0], parts[1])
         }, uniquingKeysWith: { _, flag in flag })
-        // Files the check left out (ignored by .gitignore, excluded) stay out of the overlay too.
+        // Files the check skipped (too large, not UTF-8, …) stay out of the overlay too.
         let leftOutByCheck = Set(report.coverage.skipped.map(\.file))
         // One overlay, or one per folder and per alternative (`--per-folder`).
         let layout = OverlayLayout(zip(files, sets).filter { !leftOutByCheck.contains($0.0) }.map { (file: $0.0, set: $0.1) }, perFolder: perFolder)

@@ -124,6 +124,25 @@ struct TranslateTests {
 /// The team's `.divergence.yaml` steers translate as it steers check: its choices and registry
 /// map are used (flags win), what it accepts is not translated, and the source is inferred.
 @Suite struct TranslateConfigurationTests {
+    /// An excluded file is not copied into the overlay, and an overlay written inside the scanned
+    /// tree is not scanned by the next run.
+    @Test func excludedFilesAndTheOverlayItselfStayOut() throws {
+        let dir = CLI.temporary()
+        let sa = "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: NAME\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api\n"
+        try sa.replacingOccurrences(of: "NAME", with: "api").write(toFile: dir + "/api.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/vendor", withIntermediateDirectories: true)
+        try sa.replacingOccurrences(of: "NAME", with: "vendored").write(toFile: dir + "/vendor/v.yaml", atomically: true, encoding: .utf8)
+        try "exclude: [\"vendor/**\"]\n".write(toFile: dir + "/.divergence.yaml", atomically: true, encoding: .utf8)
+        for _ in 0..<2 {
+            let run = try CLI.run(["translate", ".", "--from", "aws", "--to", "gcp", "--output", "overlay", "--format", "json"], directory: dir)
+            #expect(run.status == 1, "\(run.stderr)")
+            let copies = try FileManager.default.subpathsOfDirectory(atPath: dir + "/overlay/source").filter { $0.hasSuffix(".yaml") }
+            #expect(copies == ["api.yaml"], "\(copies)")
+            let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/overlay/translation.json"))) as! [String: Any]
+            #expect((summary["findings"] as! [[String: Any]]).allSatisfy { !($0["file"] as! String).contains("overlay/") }, "the overlay is not scanned")
+        }
+    }
+
     /// A repository's configuration and folder names are untrusted: what translate prints of
     /// them carries no terminal escape.
     @Test func whatTranslatePrintsOfARepositoryIsSafeForTheTerminal() throws {
