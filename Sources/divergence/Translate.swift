@@ -48,6 +48,14 @@ struct Translate: ParsableCommand {
     }
 
     func run() throws {
+        // The overlay goes into a folder this command creates or owns: never over a file, and
+        // never through a symbolic link (one planted in a tree could aim it anywhere).
+        var info = stat()
+        if lstat(output, &info) == 0 {
+            let kind = info.st_mode & S_IFMT
+            if kind == S_IFLNK { throw UsageError(description: TerminalText.safe("--output \(output): a symbolic link; give the folder itself")) }
+            if kind != S_IFDIR { throw UsageError(description: TerminalText.safe("--output \(output): not a folder (the overlay is a folder of files)")) }
+        }
         // Command line over configuration file over defaults, as for check.
         var configuration = Configuration()
         if let file = Configuration.discover(explicit: config, paths: paths) {

@@ -124,6 +124,20 @@ struct TranslateTests {
 /// The team's `.divergence.yaml` steers translate as it steers check: its choices and registry
 /// map are used (flags win), what it accepts is not translated, and the source is inferred.
 @Suite struct TranslateConfigurationTests {
+    /// The overlay is a folder: a file or a symbolic link there is refused with a clear error and
+    /// left as it was.
+    @Test func theOutputIsAFolderNeverAFileOrALink() throws {
+        let dir = CLI.temporary()
+        try "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: api\n  annotations:\n    eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/api\n"
+            .write(toFile: dir + "/sa.yaml", atomically: true, encoding: .utf8)
+        let onFile = try CLI.run(["translate", dir, "--from", "aws", "--to", "gcp", "--output", dir + "/sa.yaml"])
+        #expect(onFile.status == 2 && onFile.stderr.contains("not a folder"), "\(onFile.stderr)")
+        #expect(try String(contentsOfFile: dir + "/sa.yaml", encoding: .utf8).contains("role-arn"), "the manifest is untouched")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link", withDestinationPath: NSTemporaryDirectory() + "elsewhere-\(UUID().uuidString)")
+        let onLink = try CLI.run(["translate", dir, "--from", "aws", "--to", "gcp", "--output", dir + "/link"])
+        #expect(onLink.status == 2 && onLink.stderr.contains("a symbolic link"), "\(onLink.stderr)")
+    }
+
     /// An excluded file is not copied into the overlay, and an overlay written inside the scanned
     /// tree is not scanned by the next run.
     @Test func excludedFilesAndTheOverlayItselfStayOut() throws {
