@@ -40,7 +40,7 @@ let package = Package(
             ]
         ),
         // Findings to a Kustomize overlay for the target (divergence translate).
-        .target(name: "DivergenceTranslate", dependencies: ["DivergenceCore", "DivergenceCatalogue", "DivergenceManifests", "DivergenceReports", "DivergenceKit", "Yams"]),
+        .target(name: "DivergenceTranslate", dependencies: ["DivergenceCore", "DivergenceCatalogue", "DivergenceManifests", "DivergenceRules", "DivergenceReports", "DivergenceKit", "Yams"]),
         .executableTarget(
             name: "divergence",
             dependencies: [

@@ -493,9 +493,13 @@ public struct NodeMatch: Sendable, Hashable {
     /// (several rules of one point make one construct): a translation needs it per node.
     public var rule: String?
 
+    /// Steps as a path in the labels' notation (`metadata.annotations["a/b"]`, `items[0]`): the
+    /// notation of findings, rules and translations.
+    public static func path(of steps: [PathStep]) -> String { PathTrail.path(of: steps) }
+
     public init(steps: [PathStep], location: SourceLocation, evidence: String) {
         self.steps = steps
-        path = PathTrail.path(of: steps)
+        path = Self.path(of: steps)
         self.location = location
         self.evidence = evidence
     }

@@ -1,8 +1,11 @@
 import DivergenceCore
 import Foundation
 
-/// What happens to one finding when its manifests are moved to a target.
-public enum TranslationOutcome: String, Sendable, Codable, CaseIterable {
+/// What happens to one finding when its manifests are moved to a target, ordered from nothing
+/// left to do to most left (a construct takes the least favourable outcome of its places).
+public enum TranslationOutcome: String, Sendable, Codable, CaseIterable, Comparable {
+    public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
+
     /// The target construct is written; nothing is left to decide.
     case translated
     /// Written, with marked placeholders for values only the user knows.

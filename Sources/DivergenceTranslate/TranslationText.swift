@@ -1,4 +1,5 @@
 import DivergenceCore
+import DivergenceRules
 import Foundation
 
 /// Translations as lines for `rules ID` and `show ID --from --to`: target, conditions, outcome,
@@ -12,24 +13,10 @@ public enum TranslationText {
             if let choice = t.choice { conditions.append("\(choice.name)=\(choice.value)\(t.isDefault ? " (default)" : "")") }
             if let when = t.when { conditions.append("value ~ \(when)") }
             if let key = t.whenKey { conditions.append("key ~ \(key)") }
-            for field in t.whenFields { conditions.append("\(path(field.path)) \(field.equals.map { "= " + $0 } ?? "absent")") }
+            for field in t.whenFields { conditions.append("\(NodeMatch.path(of: field.path)) \(field.equals.map { "= " + $0 } ?? "absent")") }
             let kept = t.outcome == .translated && t.operations.isEmpty ? ", kept as written" : ""
             out += "\(indent)→ \(t.to.rawValue)\(conditions.isEmpty ? "" : " [" + conditions.joined(separator: ", ") + "]"): \(t.outcome.rawValue)\(kept). \(t.note)\n"
             for source in t.sources { out += "\(indent)    \(source.url) (read \(source.checked))\n" }
-        }
-        return out
-    }
-
-    /// Steps written as the catalogue writes paths: `metadata.annotations["a/b"]`, `items[0]`.
-    static func path(_ steps: [PathStep]) -> String {
-        var out = ""
-        for step in steps {
-            switch step {
-            case .key(let key) where key.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }:
-                out += (out.isEmpty ? "" : ".") + key
-            case .key(let key): out += "[\"\(key)\"]"
-            case .index(let i): out += "[\(i)]"
-            }
         }
         return out
     }

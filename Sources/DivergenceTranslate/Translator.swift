@@ -375,8 +375,7 @@ public struct Translator: Sendable {
                 other.related = nil
                 let part = translateOne(other)
                 if part.outcome == .translated && part.kept && result.kept { continue }
-                let rank: [TranslationOutcome: Int] = [.translated: 0, .needsInput: 1, .refused: 2]
-                if rank[part.outcome]! > rank[result.outcome]! {
+                if part.outcome > result.outcome {
                     result.outcome = part.outcome
                     result.advice = result.advice ?? part.advice
                 }

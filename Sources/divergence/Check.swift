@@ -97,11 +97,7 @@ struct Check: ParsableCommand {
 
     /// Command line over configuration file over defaults.
     func effectiveConfiguration() throws -> Configuration {
-        var configuration = Configuration()
-        if let file = Configuration.discover(explicit: config, paths: paths) {
-            guard FileManager.default.fileExists(atPath: file) else { throw UsageError(description: "--config \(file): no such file") }
-            configuration = try Configuration.load(file: file)
-        }
+        var configuration = try Configuration.forRun(explicit: config, paths: paths)
         if let from { configuration.from = from; configuration.origins["from"] = "command line" }
         if let to { configuration.to = to; configuration.origins["to"] = "command line" }
         if let failOn { configuration.failOn = failOn; configuration.origins["failOn"] = "command line" }

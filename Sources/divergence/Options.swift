@@ -127,3 +127,13 @@ enum Terminal {
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
 }
+
+extension Configuration {
+    /// The configuration a run starts from: the file `--config` names, else `.divergence.yaml`
+    /// found beside the paths, else the defaults. A named file that does not exist is an error.
+    static func forRun(explicit: String?, paths: [String]) throws -> Configuration {
+        guard let file = discover(explicit: explicit, paths: paths) else { return Configuration() }
+        guard FileManager.default.fileExists(atPath: file) else { throw UsageError(description: "--config \(file): no such file") }
+        return try load(file: file)
+    }
+}

@@ -57,12 +57,9 @@ struct Translate: ParsableCommand {
             if kind != S_IFDIR { throw UsageError(description: TerminalText.safe("--output \(output): not a folder (the overlay is a folder of files)")) }
         }
         // Command line over configuration file over defaults, as for check.
-        var configuration = Configuration()
-        if let file = Configuration.discover(explicit: config, paths: paths) {
-            guard FileManager.default.fileExists(atPath: file) else { throw UsageError(description: TerminalText.safe("--config \(file): no such file")) }
-            // A scanned repository's configuration is untrusted: its errors are printed safely.
-            do { configuration = try Configuration.load(file: file) } catch { throw UsageError(description: TerminalText.safe("\(error)")) }
-        }
+        // A scanned repository's configuration is untrusted: its errors are printed safely.
+        let configuration: Configuration
+        do { configuration = try Configuration.forRun(explicit: config, paths: paths) } catch { throw UsageError(description: TerminalText.safe("\(error)")) }
         let targets = to ?? configuration.to
         guard !targets.isEmpty else { throw UsageError(description: TerminalText.safe("say where the workloads move: --to PLATFORM[,PLATFORM…] or `to:` in .divergence.yaml")) }
         let stated = from ?? configuration.from
