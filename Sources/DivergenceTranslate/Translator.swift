@@ -221,8 +221,9 @@ public struct Translator: Sendable {
                 result.kept = true
                 return result
             }
+            // A resource outside the overlay returned above: here only the place can be missing.
             guard let resource, let matched, let matchedNode else {
-                result.note = "not patched: the resource is not in the overlay (a file left out, a resource another shares its kind and name with) or the construct is not written where the finding points; translate it by hand: \(translation.note)"
+                result.note = "not patched: the construct is not written where the finding points; translate it by hand: \(translation.note)"
                 result.advice = advice
                 return result
             }
